@@ -1,0 +1,7 @@
+//! Test binaries of this crate load libtorch through an rpath, like the addon.
+fn main() {
+    println!("cargo:rerun-if-env-changed=LIBTORCH");
+    if let Ok(libtorch) = std::env::var("LIBTORCH") {
+        println!("cargo:rustc-link-arg=-Wl,-rpath,{libtorch}/lib");
+    }
+}

@@ -1,0 +1,285 @@
+#!/usr/bin/env node
+// Installs the CPU libraries and headers of libtorch 2.11.0 into a per-user cache.
+//
+// Source: the PyPI torch 2.11.0 wheel plus the two small NVIDIA runtime wheels
+// (cudart, cupti) that libtorch_cpu.so names as NEEDED, fetched with pip (the
+// ordinary client, so proxies and index settings apply). Only the CPU libraries
+// are extracted: linking against the wheel's full lib/ would pull in
+// libtorch_cuda.so and with it cuDNN, cuBLAS and the rest.
+//
+// Idempotent (a verified install is left alone), verified (wheel sha256 pinned
+// here, every extracted file checked against the wheel's RECORD, every NEEDED
+// entry of libtorch_cpu.so present), with progress on stderr.
+//
+// Usage: node scripts/install-libtorch.mjs [--force] [--print-dir]
+// Env:   TORCHTS_LIBTORCH  install/lookup directory (default: $XDG_CACHE_HOME/torchts/libtorch-2.11.0-cpu)
+
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+export const LIBTORCH_VERSION = '2.11.0';
+
+// One entry per wheel: which files to take and where they land.
+const WHEELS = {
+  'linux-x64': [
+    {
+      requirement: 'torch==2.11.0',
+      file: 'torch-2.11.0-cp311-cp311-manylinux_2_28_x86_64.whl',
+      sha256: '7aa2f9bbc6d4595ba72138026b2074be1233186150e9292865e04b7a63b8c67a',
+      platform: 'manylinux_2_28_x86_64',
+      take: (name) =>
+        name.startsWith('torch/include/') ||
+        ['torch/lib/libtorch_cpu.so', 'torch/lib/libc10.so', 'torch/lib/libgomp.so.1'].includes(name),
+      dest: (name) => name.replace(/^torch\//, ''),
+    },
+    {
+      requirement: 'nvidia-cuda-runtime==13.0.96',
+      file: 'nvidia_cuda_runtime-13.0.96-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl',
+      sha256: '7f82250d7782aa23b6cfe765ecc7db554bd3c2870c43f3d1821f1d18aebf0548',
+      platform: 'manylinux_2_17_x86_64',
+      take: (name) => name === 'nvidia/cu13/lib/libcudart.so.13',
+      dest: (name) => `lib/${path.basename(name)}`,
+    },
+    {
+      requirement: 'nvidia-cuda-cupti==13.0.85',
+      file: 'nvidia_cuda_cupti-13.0.85-py3-none-manylinux_2_25_x86_64.whl',
+      sha256: '4eb01c08e859bf924d222250d2e8f8b8ff6d3db4721288cf35d14252a4d933c8',
+      platform: 'manylinux_2_25_x86_64',
+      take: (name) => name === 'nvidia/cu13/lib/libcupti.so.13',
+      dest: (name) => `lib/${path.basename(name)}`,
+    },
+  ],
+};
+
+export function defaultLibtorchDir() {
+  if (process.env.TORCHTS_LIBTORCH) return path.resolve(process.env.TORCHTS_LIBTORCH);
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'torchts', `libtorch-${LIBTORCH_VERSION}-cpu`);
+}
+
+const log = (msg) => process.stderr.write(`[install-libtorch] ${msg}\n`);
+
+function sha256File(file, encoding = 'hex') {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.alloc(1 << 22);
+  let n;
+  while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) hash.update(buf.subarray(0, n));
+  fs.closeSync(fd);
+  return hash.digest(encoding);
+}
+
+// Minimal zip reader (wheels are plain zips, < 4 GiB, stored or deflated).
+function readCentralDirectory(file) {
+  const fd = fs.openSync(file, 'r');
+  const size = fs.fstatSync(fd).size;
+  const tailLen = Math.min(size, 65557);
+  const tail = Buffer.alloc(tailLen);
+  fs.readSync(fd, tail, 0, tailLen, size - tailLen);
+  const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${file}: not a zip file (no end-of-central-directory record)`);
+  const count = tail.readUInt16LE(eocd + 10);
+  const cdSize = tail.readUInt32LE(eocd + 12);
+  const cdOffset = tail.readUInt32LE(eocd + 16);
+  const cd = Buffer.alloc(cdSize);
+  fs.readSync(fd, cd, 0, cdSize, cdOffset);
+  const entries = [];
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (cd.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: corrupt central directory`);
+    const method = cd.readUInt16LE(p + 10);
+    const compressedSize = cd.readUInt32LE(p + 20);
+    const size = cd.readUInt32LE(p + 24);
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    const localOffset = cd.readUInt32LE(p + 42);
+    const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
+    entries.push({ name, method, compressedSize, size, localOffset });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  fs.closeSync(fd);
+  return entries;
+}
+
+async function extractEntry(zipFile, entry, target) {
+  const fd = fs.openSync(zipFile, 'r');
+  const header = Buffer.alloc(30);
+  fs.readSync(fd, header, 0, 30, entry.localOffset);
+  fs.closeSync(fd);
+  if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`${zipFile}: corrupt entry ${entry.name}`);
+  const start = entry.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const hash = createHash('sha256');
+  const hasher = new Transform({
+    transform(chunk, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const tmp = `${target}.partial`;
+  const source = fs.createReadStream(zipFile, { start, end: start + entry.compressedSize - 1 });
+  const stages = entry.method === 0 ? [source] : entry.method === 8 ? [source, zlib.createInflateRaw()] : null;
+  if (!stages) throw new Error(`${zipFile}: unsupported compression method ${entry.method} for ${entry.name}`);
+  await pipeline(...stages, hasher, fs.createWriteStream(tmp));
+  fs.renameSync(tmp, target);
+  return hash.digest('base64url');
+}
+
+function readRecord(zipFile, entries) {
+  const record = entries.find((e) => /\.dist-info\/RECORD$/.test(e.name));
+  if (!record) throw new Error(`${zipFile}: wheel has no RECORD`);
+  return record;
+}
+
+async function extractWheel(zipFile, spec, destDir) {
+  const entries = readCentralDirectory(zipFile);
+  const recordEntry = readRecord(zipFile, entries);
+  const recordPath = path.join(destDir, '.record.tmp');
+  await extractEntry(zipFile, recordEntry, recordPath);
+  const hashes = new Map();
+  for (const line of fs.readFileSync(recordPath, 'utf8').split('\n')) {
+    const [name, hash] = line.split(',');
+    if (hash?.startsWith('sha256=')) hashes.set(name, hash.slice(7));
+  }
+  fs.rmSync(recordPath);
+  const wanted = entries.filter((e) => spec.take(e.name) && !e.name.endsWith('/'));
+  let done = 0;
+  let lastShown = 0;
+  for (const entry of wanted) {
+    const target = path.join(destDir, spec.dest(entry.name));
+    const digest = await extractEntry(zipFile, entry, target);
+    if (hashes.get(entry.name) !== digest) {
+      throw new Error(`${entry.name}: sha256 does not match the wheel's RECORD (corrupt download?)`);
+    }
+    done++;
+    const now = Date.now();
+    if (now - lastShown > 1000 || done === wanted.length) {
+      log(`  ${spec.file}: ${done}/${wanted.length} files`);
+      lastShown = now;
+    }
+  }
+  return wanted.length;
+}
+
+function pipDownload(spec, downloadDir) {
+  const wheelPath = path.join(downloadDir, spec.file);
+  if (fs.existsSync(wheelPath) && sha256File(wheelPath) === spec.sha256) {
+    log(`${spec.file}: already downloaded`);
+    return wheelPath;
+  }
+  log(`downloading ${spec.requirement} with pip`);
+  const python = process.env.PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
+  const args = [
+    '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
+    '--python-version', '3.11', '--implementation', 'cp', '--platform', spec.platform,
+    '-d', downloadDir, spec.requirement,
+  ];
+  const result = spawnSync(python, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.error) {
+    throw new Error(`could not run ${python} -m pip (${result.error.message}); install Python with pip, or set TORCHTS_LIBTORCH to an existing libtorch ${LIBTORCH_VERSION}`);
+  }
+  if (result.status !== 0) throw new Error(`pip download ${spec.requirement} failed (exit ${result.status})`);
+  if (!fs.existsSync(wheelPath)) throw new Error(`pip did not produce ${spec.file}`);
+  const actual = sha256File(wheelPath);
+  if (actual !== spec.sha256) {
+    fs.rmSync(wheelPath);
+    throw new Error(`${spec.file}: sha256 ${actual} does not match the pinned ${spec.sha256}`);
+  }
+  return wheelPath;
+}
+
+function neededLibraries(file) {
+  const result = spawnSync('readelf', ['-d', file], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) return null;
+  return [...result.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[(.+?)\]/g)].map((m) => m[1]);
+}
+
+const SYSTEM_LIBS = /^(libc|libm|libdl|libpthread|librt|libutil|libgcc_s|libstdc\+\+|ld-linux[-\w]*)\.so/;
+
+function verifyInstall(dir) {
+  const lib = path.join(dir, 'lib');
+  const cpu = path.join(lib, 'libtorch_cpu.so');
+  if (!fs.existsSync(cpu)) throw new Error(`${cpu} is missing`);
+  const needed = neededLibraries(cpu);
+  if (needed === null) {
+    log('readelf not found: skipping the NEEDED check');
+    return;
+  }
+  const missing = needed.filter((n) => !SYSTEM_LIBS.test(n) && !fs.existsSync(path.join(lib, n)));
+  if (missing.length) throw new Error(`libtorch_cpu.so needs ${missing.join(', ')}, not present in ${lib}`);
+  if (needed.some((n) => n.startsWith('libtorch_cuda'))) throw new Error('libtorch_cpu.so unexpectedly needs libtorch_cuda');
+}
+
+// torch-sys links -ltorch and -lgomp; the wheel's libtorch.so would drag in
+// libtorch_cuda.so, so -ltorch resolves to an empty linker script instead.
+function writeLinkShims(dir) {
+  const lib = path.join(dir, 'lib');
+  fs.writeFileSync(path.join(lib, 'libtorch.so'), '/* torchts: CPU-only link; libtorch_cpu.so holds the symbols */\n');
+  fs.writeFileSync(path.join(lib, 'libgomp.so'), 'INPUT(libgomp.so.1)\n');
+  fs.writeFileSync(path.join(dir, 'build-version'), `${LIBTORCH_VERSION}\n`);
+}
+
+export function isInstalled(dir = defaultLibtorchDir()) {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'torchts-manifest.json'), 'utf8'));
+    return manifest.version === LIBTORCH_VERSION &&
+      manifest.libs.every(({ name, size }) => fs.statSync(path.join(dir, 'lib', name)).size === size);
+  } catch {
+    return false;
+  }
+}
+
+export async function installLibtorch({ dir = defaultLibtorchDir(), force = false } = {}) {
+  const key = `${process.platform}-${process.arch}`;
+  const wheels = WHEELS[key];
+  if (!wheels) throw new Error(`no libtorch ${LIBTORCH_VERSION} recipe for ${key} yet; set TORCHTS_LIBTORCH to a libtorch ${LIBTORCH_VERSION} directory`);
+  if (!force && isInstalled(dir)) {
+    log(`libtorch ${LIBTORCH_VERSION} already installed in ${dir}`);
+    return dir;
+  }
+  const started = Date.now();
+  const staging = `${dir}.staging`;
+  const downloads = `${dir}.downloads`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  fs.mkdirSync(downloads, { recursive: true });
+  for (const spec of wheels) {
+    const wheel = pipDownload(spec, downloads);
+    log(`extracting ${spec.file}`);
+    await extractWheel(wheel, spec, staging);
+  }
+  writeLinkShims(staging);
+  verifyInstall(staging);
+  const libs = fs.readdirSync(path.join(staging, 'lib')).map((name) => ({
+    name,
+    size: fs.statSync(path.join(staging, 'lib', name)).size,
+  }));
+  fs.writeFileSync(
+    path.join(staging, 'torchts-manifest.json'),
+    JSON.stringify({ version: LIBTORCH_VERSION, variant: 'cpu', wheels: wheels.map((w) => ({ file: w.file, sha256: w.sha256 })), libs }, null, 2),
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(staging, dir);
+  fs.rmSync(downloads, { recursive: true, force: true });
+  log(`libtorch ${LIBTORCH_VERSION} (CPU) installed in ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const args = process.argv.slice(2);
+  try {
+    const dir = await installLibtorch({ force: args.includes('--force') });
+    if (args.includes('--print-dir')) process.stdout.write(`${dir}\n`);
+  } catch (err) {
+    log(`error: ${err.message}`);
+    process.exit(1);
+  }
+}

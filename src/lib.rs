@@ -1,0 +1,12 @@
+//! napi-rs bindings for torchts: argument conversion and error mapping only;
+//! the engine lives in `crates/core`, the PyTorch-shaped API in `ts/`.
+#![deny(clippy::all)]
+
+mod creation;
+mod error;
+mod functional;
+mod optim;
+mod runtime;
+mod serialize;
+mod tensor;
+mod train;

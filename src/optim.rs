@@ -1,0 +1,148 @@
+//! Native optimizers: one parameter group each, one native call per step.
+use crate::error::{invalid, OrThrow};
+use crate::tensor::Tensor;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tch::Tensor as TchTensor;
+use torchts_core::optim::{Adam, AdamConfig, AdamState, Sgd, SgdConfig};
+
+pub enum Engine {
+    Adam(Adam),
+    Sgd(Sgd),
+}
+
+impl Engine {
+    pub fn as_dyn(&mut self) -> &mut dyn torchts_core::optim::Optimizer {
+        match self {
+            Engine::Adam(a) => a,
+            Engine::Sgd(s) => s,
+        }
+    }
+}
+
+#[napi(object)]
+pub struct AdamOptions {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub amsgrad: bool,
+    pub maximize: bool,
+    pub decoupled_weight_decay: bool,
+}
+
+#[napi(object)]
+pub struct SgdOptions {
+    pub lr: f64,
+    pub momentum: f64,
+    pub dampening: f64,
+    pub weight_decay: f64,
+    pub nesterov: bool,
+    pub maximize: bool,
+}
+
+/// Adam state of one parameter, as torch.optim.Adam's state_dict holds it.
+#[napi(object, object_from_js = false)]
+pub struct AdamParamState {
+    pub step: f64,
+    pub exp_avg: Tensor,
+    pub exp_avg_sq: Tensor,
+    pub max_exp_avg_sq: Option<Tensor>,
+}
+
+#[napi]
+pub struct NativeOptimizer {
+    /// None while a background fit owns it.
+    pub(crate) inner: Option<Engine>,
+}
+
+fn shallow(params: &[&Tensor]) -> Result<Vec<TchTensor>> {
+    params.iter().map(|p| p.get().map(|t| t.shallow_clone())).collect()
+}
+
+#[napi]
+impl NativeOptimizer {
+    #[napi(factory)]
+    pub fn adam(params: Vec<&Tensor>, o: AdamOptions) -> Result<Self> {
+        let config = AdamConfig {
+            lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weight_decay: o.weight_decay,
+            amsgrad: o.amsgrad, maximize: o.maximize, decoupled_weight_decay: o.decoupled_weight_decay,
+        };
+        Ok(Self { inner: Some(Engine::Adam(Adam::new(shallow(&params)?, config).or_throw()?)) })
+    }
+
+    #[napi(factory)]
+    pub fn sgd(params: Vec<&Tensor>, o: SgdOptions) -> Result<Self> {
+        let config = SgdConfig { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weight_decay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize };
+        Ok(Self { inner: Some(Engine::Sgd(Sgd::new(shallow(&params)?, config).or_throw()?)) })
+    }
+
+    pub(crate) fn engine(&mut self) -> Result<&mut Engine> {
+        self.inner.as_mut().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it"))
+    }
+
+    #[napi]
+    pub fn step(&mut self) -> Result<()> {
+        self.engine()?.as_dyn().step().or_throw()
+    }
+
+    #[napi]
+    pub fn zero_grad(&mut self) -> Result<()> {
+        self.engine()?.as_dyn().zero_grad();
+        Ok(())
+    }
+
+    /// Changes the learning rate (param_groups[i]['lr'] = v, as schedulers do).
+    #[napi]
+    pub fn set_lr(&mut self, lr: f64) -> Result<()> {
+        if lr < 0.0 {
+            return Err(invalid(format!("Invalid learning rate: {lr}")));
+        }
+        match self.engine()? {
+            Engine::Adam(a) => a.config.lr = lr,
+            Engine::Sgd(s) => s.config.lr = lr,
+        }
+        Ok(())
+    }
+
+    #[napi]
+    pub fn adam_state(&mut self, env: Env, index: u32) -> Result<Option<AdamParamState>> {
+        let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
+        let Some(Some(s)) = adam.state.get(index as usize) else { return Ok(None) };
+        Ok(Some(AdamParamState {
+            step: s.step,
+            exp_avg: Tensor::wrap(&env, s.exp_avg.shallow_clone())?,
+            exp_avg_sq: Tensor::wrap(&env, s.exp_avg_sq.shallow_clone())?,
+            max_exp_avg_sq: s.max_exp_avg_sq.as_ref().map(|t| Tensor::wrap(&env, t.shallow_clone())).transpose()?,
+        }))
+    }
+
+    #[napi]
+    pub fn set_adam_state(&mut self, index: u32, step: f64, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>) -> Result<()> {
+        let copy = |t: &Tensor| t.get().and_then(|t| t.f_detach_copy().or_throw());
+        let state = AdamState { step, exp_avg: copy(exp_avg)?, exp_avg_sq: copy(exp_avg_sq)?, max_exp_avg_sq: max_exp_avg_sq.map(copy).transpose()? };
+        let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
+        let slot = adam.state.get_mut(index as usize).ok_or_else(|| invalid(format!("no parameter {index} in this group")))?;
+        *slot = Some(state);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn momentum_buffer(&mut self, env: Env, index: u32) -> Result<Option<Tensor>> {
+        let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
+        match sgd.momentum_buffer.get(index as usize) {
+            Some(Some(b)) => Ok(Some(Tensor::wrap(&env, b.shallow_clone())?)),
+            _ => Ok(None),
+        }
+    }
+
+    #[napi]
+    pub fn set_momentum_buffer(&mut self, index: u32, buffer: &Tensor) -> Result<()> {
+        let b = buffer.get()?.f_detach_copy().or_throw()?;
+        let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
+        let slot = sgd.momentum_buffer.get_mut(index as usize).ok_or_else(|| invalid(format!("no parameter {index} in this group")))?;
+        *slot = Some(b);
+        Ok(())
+    }
+}

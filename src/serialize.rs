@@ -1,0 +1,42 @@
+//! torch.save / torch.load of tensor dicts in the safetensors format.
+use crate::error::{invalid, OrThrow};
+use crate::tensor::Tensor;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tch::Tensor as TchTensor;
+
+#[napi(object, object_from_js = false)]
+pub struct NamedTensors {
+    pub names: Vec<String>,
+    pub tensors: Vec<Tensor>,
+}
+
+#[napi]
+pub fn save_safetensors(names: Vec<String>, tensors: Vec<&Tensor>, path: String) -> Result<()> {
+    if names.len() != tensors.len() {
+        return Err(invalid("names and tensors differ in length"));
+    }
+    let mut cpu: Vec<(String, TchTensor)> = Vec::with_capacity(names.len());
+    for (name, t) in names.into_iter().zip(tensors) {
+        let t = t.get()?.f_detach().and_then(|t| t.f_to_device(tch::Device::Cpu)).and_then(|t| t.f_contiguous()).or_throw()?;
+        cpu.push((name, t));
+    }
+    TchTensor::write_safetensors(&cpu, &path).or_throw()
+}
+
+#[napi]
+pub fn load_safetensors(env: Env, path: String) -> Result<NamedTensors> {
+    if !std::path::Path::new(&path).exists() {
+        return Err(invalid(format!("No such file or directory: '{path}'")));
+    }
+    let loaded = std::panic::catch_unwind(|| TchTensor::read_safetensors(&path))
+        .map_err(|_| invalid(format!("{path}: not a valid safetensors file")))?
+        .map_err(|e| invalid(format!("{path}: not a valid safetensors file ({})", torchts_core::error::summarize_libtorch_message(&e.to_string()))))?;
+    let mut names = Vec::with_capacity(loaded.len());
+    let mut tensors = Vec::with_capacity(loaded.len());
+    for (name, t) in loaded {
+        names.push(name);
+        tensors.push(Tensor::wrap(&env, t)?);
+    }
+    Ok(NamedTensors { names, tensors })
+}

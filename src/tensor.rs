@@ -1,0 +1,590 @@
+//! The `Tensor` class: one native handle per JS tensor. Methods convert
+//! arguments and call tch; shapes, dtypes and names follow PyTorch.
+use crate::error::{invalid, OrThrow};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use std::cell::Cell;
+use tch::{Device, Kind, Scalar, Tensor as TchTensor};
+use torchts_core::kind::{device_name, kind_name, parse_device, parse_kind};
+
+#[napi(custom_finalize)]
+pub struct Tensor {
+    inner: Option<TchTensor>,
+    /// Bytes reported to V8 as external memory (0 once disposed).
+    external_bytes: i64,
+    /// Set while a background task owns this tensor (fitAsync).
+    busy: Cell<u32>,
+}
+
+impl ObjectFinalize for Tensor {
+    fn finalize(self, env: Env) -> Result<()> {
+        if self.external_bytes != 0 {
+            env.adjust_external_memory(-self.external_bytes)?;
+        }
+        Ok(())
+    }
+}
+
+fn byte_size(t: &TchTensor) -> i64 {
+    let elt = t.f_kind().map(|k| k.elt_size_in_bytes()).unwrap_or(0);
+    (t.numel() * elt) as i64
+}
+
+/// A JS number as the Scalar Python would make of the same literal: integral
+/// values stay integers so int tensors keep their dtype (`x + 2`).
+pub fn scalar(value: f64) -> Scalar {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 { Scalar::int(value as i64) } else { Scalar::float(value) }
+}
+
+pub fn kind_arg(dtype: Option<String>, default: Kind) -> Result<Kind> {
+    dtype.map(|d| parse_kind(&d).or_throw()).unwrap_or(Ok(default))
+}
+
+pub fn device_arg(device: Option<String>) -> Result<Device> {
+    let device = device.map(|d| parse_device(&d).or_throw()).unwrap_or(Ok(Device::Cpu))?;
+    crate::runtime::check_device(device)?;
+    Ok(device)
+}
+
+pub fn dims(values: &[i64]) -> Result<Vec<i64>> {
+    if let Some(bad) = values.iter().find(|&&d| d < 0) {
+        return Err(invalid(format!("Trying to create tensor with negative dimension {bad}: {values:?}")));
+    }
+    Ok(values.to_vec())
+}
+
+impl Tensor {
+    pub fn wrap(env: &Env, t: TchTensor) -> Result<Tensor> {
+        let bytes = byte_size(&t);
+        if bytes != 0 {
+            env.adjust_external_memory(bytes)?;
+        }
+        Ok(Tensor { inner: Some(t), external_bytes: bytes, busy: Cell::new(0) })
+    }
+
+    /// The live tch tensor, or a clear error after dispose() or while busy.
+    pub fn get(&self) -> Result<&TchTensor> {
+        if self.busy.get() != 0 {
+            return Err(invalid("tensor is busy: a background task (fitAsync) is using it; await it or abort it first"));
+        }
+        self.inner.as_ref().ok_or_else(|| invalid("tensor has been disposed"))
+    }
+
+    pub fn mark_busy(&self, on: bool) {
+        let n = self.busy.get();
+        self.busy.set(if on { n + 1 } else { n.saturating_sub(1) });
+    }
+
+    fn get_mut(&mut self) -> Result<&mut TchTensor> {
+        self.get()?;
+        Ok(self.inner.as_mut().unwrap())
+    }
+}
+
+/// `fn name(&self) -> Tensor` for ops without arguments.
+macro_rules! unary_ops {
+    ($($js:literal $name:ident => $op:ident),* $(,)?) => {
+        #[napi]
+        impl Tensor {
+            $(
+                #[napi(js_name = $js)]
+                pub fn $name(&self, env: Env) -> Result<Tensor> {
+                    Tensor::wrap(&env, self.get()?.$op().or_throw()?)
+                }
+            )*
+        }
+    };
+}
+
+/// Tensor-tensor ops with broadcasting, and their Python-scalar variants.
+macro_rules! binary_ops {
+    ($($name:ident / $scalar_name:ident => $op:ident / $scalar_op:ident),* $(,)?) => {
+        #[napi]
+        impl Tensor {
+            $(
+                #[napi]
+                pub fn $name(&self, env: Env, other: &Tensor) -> Result<Tensor> {
+                    Tensor::wrap(&env, self.get()?.$op(other.get()?).or_throw()?)
+                }
+                #[napi]
+                pub fn $scalar_name(&self, env: Env, other: f64) -> Result<Tensor> {
+                    Tensor::wrap(&env, self.get()?.$scalar_op(scalar(other)).or_throw()?)
+                }
+            )*
+        }
+    };
+}
+
+unary_ops! {
+    "neg" neg => f_neg, "abs" abs => f_abs, "exp" exp => f_exp, "log" log => f_log,
+    "sqrt" sqrt => f_sqrt, "relu" relu => f_relu, "sigmoid" sigmoid => f_sigmoid, "tanh" tanh => f_tanh,
+    "t" t => f_tr, "contiguous" contiguous => f_contiguous, "detach" detach => f_detach,
+    "sign" sign => f_sign, "floor" floor => f_floor, "ceil" ceil => f_ceil, "round" round => f_round,
+    "sin" sin => f_sin, "cos" cos => f_cos, "square" square => f_square, "reciprocal" reciprocal => f_reciprocal,
+    "logicalNot" logical_not => f_logical_not, "isnan" isnan => f_isnan, "isfinite" isfinite => f_isfinite,
+    "nonzero" nonzero => f_nonzero,
+}
+
+binary_ops! {
+    add / add_scalar => f_add / f_add_scalar,
+    sub / sub_scalar => f_sub / f_sub_scalar,
+    mul / mul_scalar => f_mul / f_mul_scalar,
+    div / div_scalar => f_div / f_div_scalar,
+    pow / pow_scalar => f_pow / f_pow_tensor_scalar,
+    eq / eq_scalar => f_eq_tensor / f_eq,
+    ne / ne_scalar => f_ne_tensor / f_ne,
+    gt / gt_scalar => f_gt_tensor / f_gt,
+    lt / lt_scalar => f_lt_tensor / f_lt,
+    ge / ge_scalar => f_ge_tensor / f_ge,
+    le / le_scalar => f_le_tensor / f_le,
+    remainder / remainder_scalar => f_remainder_tensor / f_remainder,
+}
+
+#[napi]
+impl Tensor {
+    /// Copies `bytes` (the raw contents of a typed array) into a new tensor.
+    #[napi(factory)]
+    pub fn from_bytes(env: Env, bytes: Uint8Array, shape: Vec<i64>, source_dtype: String, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+        let source = parse_kind(&source_dtype).or_throw()?;
+        let shape = dims(&shape)?;
+        let numel: i64 = shape.iter().product();
+        if numel as usize * source.elt_size_in_bytes() != bytes.len() {
+            return Err(invalid(format!("{} bytes of {} data do not fill shape {:?}", bytes.len(), source_dtype, shape)));
+        }
+        let mut t = TchTensor::f_from_data_size(&bytes, &shape, source).or_throw()?;
+        let kind = kind_arg(dtype, source)?;
+        if kind != source {
+            t = t.f_to_kind(kind).or_throw()?;
+        }
+        let device = device_arg(device)?;
+        if device != Device::Cpu {
+            t = t.f_to_device(device).or_throw()?;
+        }
+        Tensor::wrap(&env, t)
+    }
+
+    #[napi(getter)]
+    pub fn shape(&self) -> Result<Vec<i64>> {
+        Ok(self.get()?.size())
+    }
+
+    #[napi(getter)]
+    pub fn dtype(&self) -> Result<&'static str> {
+        Ok(kind_name(self.get()?.f_kind().or_throw()?))
+    }
+
+    #[napi(getter)]
+    pub fn device(&self) -> Result<String> {
+        Ok(device_name(self.get()?.device()))
+    }
+
+    #[napi(getter)]
+    pub fn numel(&self) -> Result<i64> {
+        Ok(self.get()?.numel() as i64)
+    }
+
+    #[napi(getter)]
+    pub fn dim(&self) -> Result<u32> {
+        Ok(self.get()?.dim() as u32)
+    }
+
+    #[napi(getter)]
+    pub fn is_disposed(&self) -> bool {
+        self.inner.is_none()
+    }
+
+    #[napi(getter)]
+    pub fn requires_grad(&self) -> Result<bool> {
+        Ok(self.get()?.requires_grad())
+    }
+
+    #[napi(setter, js_name = "requiresGrad")]
+    pub fn set_requires_grad(&mut self, value: bool) -> Result<()> {
+        let t = self.get_mut()?;
+        if value && !t.is_floating_point() {
+            return Err(invalid(format!("only Tensors of floating point dtype can require gradients (got {})", kind_name(t.kind()))));
+        }
+        *t = t.set_requires_grad(value);
+        Ok(())
+    }
+
+    /// The accumulated gradient, or null before any backward().
+    #[napi(getter)]
+    pub fn grad(&self, env: Env) -> Result<Option<Tensor>> {
+        let g = self.get()?.grad();
+        if g.defined() { Ok(Some(Tensor::wrap(&env, g)?)) } else { Ok(None) }
+    }
+
+    /// Zeroes the gradient in place (set_to_none is tracked by the TS layer).
+    #[napi]
+    pub fn zero_grad(&mut self) -> Result<()> {
+        self.get_mut()?.zero_grad();
+        Ok(())
+    }
+
+    /// Frees the native memory now; later use throws.
+    #[napi]
+    pub fn dispose(&mut self, env: Env) -> Result<()> {
+        if self.busy.get() != 0 {
+            return Err(invalid("cannot dispose a tensor that a background task (fitAsync) is using"));
+        }
+        if self.inner.take().is_some() && self.external_bytes != 0 {
+            env.adjust_external_memory(-self.external_bytes)?;
+            self.external_bytes = 0;
+        }
+        Ok(())
+    }
+
+    #[napi]
+    pub fn backward(&self, gradient: Option<&Tensor>, retain_graph: Option<bool>) -> Result<()> {
+        let gradient = gradient.map(|g| g.get()).transpose()?;
+        torchts_core::autograd::backward(self.get()?, gradient, retain_graph.unwrap_or(false)).or_throw()
+    }
+
+    /// A Python number: float for floating dtypes, integer otherwise.
+    #[napi]
+    pub fn item(&self) -> Result<f64> {
+        let t = self.get()?;
+        if t.numel() != 1 {
+            return Err(invalid(format!("a Tensor with {} elements cannot be converted to Scalar", t.numel())));
+        }
+        if t.is_floating_point() {
+            t.f_double_value(&[]).or_throw()
+        } else {
+            Ok(t.f_reshape([1]).or_throw()?.f_int64_value(&[0]).or_throw()? as f64)
+        }
+    }
+
+    /// The elements as raw bytes (row-major, on the CPU); the TS layer views
+    /// them as the matching typed array.
+    #[napi]
+    pub fn data(&self) -> Result<Buffer> {
+        let t = self.get()?;
+        let t = if t.device() == Device::Cpu { t.f_contiguous() } else { t.f_to_device(Device::Cpu) }.or_throw()?;
+        let t = t.f_contiguous().or_throw()?;
+        let numel = t.numel();
+        let mut bytes = vec![0u8; numel * t.kind().elt_size_in_bytes()];
+        t.f_copy_data_u8(&mut bytes, numel).or_throw()?;
+        Ok(bytes.into())
+    }
+
+    #[napi]
+    pub fn to(&self, env: Env, dtype: Option<String>, device: Option<String>, copy: Option<bool>) -> Result<Tensor> {
+        let t = self.get()?;
+        let kind = kind_arg(dtype, t.kind())?;
+        let device = match device {
+            Some(_) => device_arg(device)?,
+            None => t.device(),
+        };
+        let out = if copy.unwrap_or(false) || kind != t.kind() || device != t.device() {
+            t.f_to_dtype_layout((kind, device), false, copy.unwrap_or(false)).or_throw()?
+        } else {
+            t.shallow_clone()
+        };
+        Tensor::wrap(&env, out)
+    }
+
+    #[napi]
+    pub fn clone(&self, env: Env) -> Result<Tensor> {
+        let t = self.get()?;
+        Tensor::wrap(&env, t.f_clone(t).or_throw()?)
+    }
+
+    #[napi]
+    pub fn matmul(&self, env: Env, other: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_matmul(other.get()?).or_throw()?)
+    }
+
+    #[napi]
+    pub fn mm(&self, env: Env, other: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_mm(other.get()?).or_throw()?)
+    }
+
+    #[napi]
+    pub fn maximum(&self, env: Env, other: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_maximum(other.get()?).or_throw()?)
+    }
+
+    #[napi]
+    pub fn minimum(&self, env: Env, other: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_minimum(other.get()?).or_throw()?)
+    }
+
+    #[napi]
+    pub fn logical_and(&self, env: Env, other: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_logical_and(other.get()?).or_throw()?)
+    }
+
+    #[napi]
+    pub fn logical_or(&self, env: Env, other: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_logical_or(other.get()?).or_throw()?)
+    }
+
+    #[napi]
+    pub fn clamp(&self, env: Env, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
+        let t = self.get()?;
+        let out = match (min, max) {
+            (Some(lo), Some(hi)) => t.f_clamp(scalar(lo), scalar(hi)),
+            (Some(lo), None) => t.f_clamp_min(scalar(lo)),
+            (None, Some(hi)) => t.f_clamp_max(scalar(hi)),
+            (None, None) => return Err(invalid("torch.clamp: At least one of 'min' or 'max' must not be None")),
+        };
+        Tensor::wrap(&env, out.or_throw()?)
+    }
+
+    #[napi(js_name = "where")]
+    pub fn where_(&self, env: Env, condition: &Tensor, other: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_where_self(condition.get()?, other.get()?).or_throw()?)
+    }
+
+    // ---- reductions -------------------------------------------------------
+
+    #[napi]
+    pub fn sum(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
+        let t = self.get()?;
+        let default = if t.is_floating_point() { t.kind() } else { Kind::Int64 };
+        let kind = kind_arg(dtype, default)?;
+        let out = match dims {
+            None => t.f_sum(kind),
+            Some(d) => t.f_sum_dim_intlist(d.as_slice(), keepdim.unwrap_or(false), kind),
+        };
+        Tensor::wrap(&env, out.or_throw()?)
+    }
+
+    #[napi]
+    pub fn mean(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
+        let t = self.get()?;
+        let kind = kind_arg(dtype, t.kind())?;
+        if !matches!(kind, Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16 | Kind::ComplexFloat | Kind::ComplexDouble) {
+            return Err(invalid(format!(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
+                kind_name(kind)
+            )));
+        }
+        let out = match dims {
+            None => t.f_mean(kind),
+            Some(d) => t.f_mean_dim(d.as_slice(), keepdim.unwrap_or(false), kind),
+        };
+        Tensor::wrap(&env, out.or_throw()?)
+    }
+
+    /// max() over all elements.
+    #[napi]
+    pub fn max_all(&self, env: Env) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_max().or_throw()?)
+    }
+
+    #[napi]
+    pub fn min_all(&self, env: Env) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_min().or_throw()?)
+    }
+
+    /// max(dim) -> [values, indices], like Python's namedtuple.
+    #[napi]
+    pub fn max_dim(&self, env: Env, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
+        let (v, i) = self.get()?.f_max_dim(dim, keepdim.unwrap_or(false)).or_throw()?;
+        Ok(vec![Tensor::wrap(&env, v)?, Tensor::wrap(&env, i)?])
+    }
+
+    #[napi]
+    pub fn min_dim(&self, env: Env, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
+        let (v, i) = self.get()?.f_min_dim(dim, keepdim.unwrap_or(false)).or_throw()?;
+        Ok(vec![Tensor::wrap(&env, v)?, Tensor::wrap(&env, i)?])
+    }
+
+    #[napi]
+    pub fn argmax(&self, env: Env, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_argmax(dim, keepdim.unwrap_or(false)).or_throw()?)
+    }
+
+    #[napi]
+    pub fn argmin(&self, env: Env, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_argmin(dim, keepdim.unwrap_or(false)).or_throw()?)
+    }
+
+    #[napi]
+    pub fn all(&self, env: Env) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_all().or_throw()?)
+    }
+
+    #[napi]
+    pub fn any(&self, env: Env) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_any().or_throw()?)
+    }
+
+    #[napi]
+    pub fn softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
+        let dtype = dtype.map(|d| parse_kind(&d).or_throw()).transpose()?;
+        Tensor::wrap(&env, self.get()?.f_softmax(dim, dtype).or_throw()?)
+    }
+
+    #[napi]
+    pub fn log_softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
+        let dtype = dtype.map(|d| parse_kind(&d).or_throw()).transpose()?;
+        Tensor::wrap(&env, self.get()?.f_log_softmax(dim, dtype).or_throw()?)
+    }
+
+    // ---- shape and indexing ----------------------------------------------
+
+    #[napi]
+    pub fn reshape(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_reshape(shape.as_slice()).or_throw()?)
+    }
+
+    #[napi]
+    pub fn view(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_view(shape.as_slice()).or_throw()?)
+    }
+
+    #[napi]
+    pub fn expand(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_expand(shape.as_slice(), false).or_throw()?)
+    }
+
+    #[napi]
+    pub fn flatten(&self, env: Env, start_dim: Option<i64>, end_dim: Option<i64>) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_flatten(start_dim.unwrap_or(0), end_dim.unwrap_or(-1)).or_throw()?)
+    }
+
+    #[napi]
+    pub fn squeeze(&self, env: Env, dim: Option<i64>) -> Result<Tensor> {
+        let t = self.get()?;
+        let out = match dim {
+            Some(d) => t.f_squeeze_dim(d),
+            None => t.f_squeeze(),
+        };
+        Tensor::wrap(&env, out.or_throw()?)
+    }
+
+    #[napi]
+    pub fn unsqueeze(&self, env: Env, dim: i64) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_unsqueeze(dim).or_throw()?)
+    }
+
+    #[napi]
+    pub fn transpose(&self, env: Env, dim0: i64, dim1: i64) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_transpose(dim0, dim1).or_throw()?)
+    }
+
+    #[napi]
+    pub fn permute(&self, env: Env, dims: Vec<i64>) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_permute(dims.as_slice()).or_throw()?)
+    }
+
+    #[napi]
+    pub fn select(&self, env: Env, dim: i64, index: i64) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_select(dim, index).or_throw()?)
+    }
+
+    /// Python's `t[start:end:step]` along `dim` (None ends mean the edges).
+    #[napi]
+    pub fn slice(&self, env: Env, dim: i64, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Result<Tensor> {
+        let step = step.unwrap_or(1);
+        if step <= 0 {
+            return Err(invalid("slice step must be positive"));
+        }
+        Tensor::wrap(&env, self.get()?.f_slice(dim, start, end, step).or_throw()?)
+    }
+
+    #[napi]
+    pub fn narrow(&self, env: Env, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_narrow(dim, start, length).or_throw()?)
+    }
+
+    #[napi]
+    pub fn index_select(&self, env: Env, dim: i64, index: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_index_select(dim, index.get()?).or_throw()?)
+    }
+
+    /// `t[index]` with a bool mask or an integer index tensor on dim 0.
+    #[napi]
+    pub fn index(&self, env: Env, index: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_index(&[Some(index.get()?)]).or_throw()?)
+    }
+
+    #[napi]
+    pub fn masked_select(&self, env: Env, mask: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_masked_select(mask.get()?).or_throw()?)
+    }
+
+    #[napi]
+    pub fn masked_fill(&self, env: Env, mask: &Tensor, value: f64) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_masked_fill(mask.get()?, scalar(value)).or_throw()?)
+    }
+
+    #[napi]
+    pub fn gather(&self, env: Env, dim: i64, index: &Tensor) -> Result<Tensor> {
+        Tensor::wrap(&env, self.get()?.f_gather(dim, index.get()?, false).or_throw()?)
+    }
+
+    // ---- in place ---------------------------------------------------------
+
+    #[napi(js_name = "zero_")]
+    pub fn zero_(&mut self) -> Result<()> {
+        let _ = self.get_mut()?.f_zero_().or_throw()?;
+        Ok(())
+    }
+
+    #[napi(js_name = "fill_")]
+    pub fn fill_(&mut self, value: f64) -> Result<()> {
+        let _ = self.get_mut()?.f_fill_(scalar(value)).or_throw()?;
+        Ok(())
+    }
+
+    #[napi(js_name = "copy_")]
+    pub fn copy_(&mut self, src: &Tensor) -> Result<()> {
+        let src = src.get()?.shallow_clone();
+        let _ = self.get_mut()?.f_copy_(&src).or_throw()?;
+        Ok(())
+    }
+
+    #[napi(js_name = "add_")]
+    pub fn add_(&mut self, other: &Tensor) -> Result<()> {
+        let other = other.get()?.shallow_clone();
+        let _ = self.get_mut()?.f_add_(&other).or_throw()?;
+        Ok(())
+    }
+
+    #[napi(js_name = "mulScalar_")]
+    pub fn mul_scalar_(&mut self, value: f64) -> Result<()> {
+        let _ = self.get_mut()?.f_mul_scalar_(scalar(value)).or_throw()?;
+        Ok(())
+    }
+
+    #[napi(js_name = "uniform_")]
+    pub fn uniform_(&mut self, from: f64, to: f64) -> Result<()> {
+        let _guard = tch::no_grad_guard();
+        let _ = self.get_mut()?.f_uniform_(from, to).or_throw()?;
+        Ok(())
+    }
+
+    #[napi(js_name = "normal_")]
+    pub fn normal_(&mut self, mean: f64, std: f64) -> Result<()> {
+        let _guard = tch::no_grad_guard();
+        let _ = self.get_mut()?.f_normal_(mean, std).or_throw()?;
+        Ok(())
+    }
+
+    /// Marks this tensor as owned by a background task (or releases it).
+    #[napi]
+    pub fn set_busy(&self, on: bool) {
+        self.mark_busy(on);
+    }
+
+    #[napi]
+    pub fn is_leaf(&self) -> Result<bool> {
+        Ok(self.get()?.is_leaf())
+    }
+
+    #[napi]
+    pub fn equal(&self, other: &Tensor) -> Result<bool> {
+        self.get()?.f_equal(other.get()?).or_throw()
+    }
+
+    #[napi]
+    pub fn allclose(&self, other: &Tensor, rtol: Option<f64>, atol: Option<f64>, equal_nan: Option<bool>) -> Result<bool> {
+        self.get()?
+            .f_allclose(other.get()?, rtol.unwrap_or(1e-5), atol.unwrap_or(1e-8), equal_nan.unwrap_or(false))
+            .or_throw()
+    }
+}

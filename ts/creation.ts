@@ -1,0 +1,220 @@
+// Tensor factories with PyTorch's names, defaults and argument forms.
+import { inspect } from 'node:util';
+import { native } from './native';
+import { DType, dtypeName, type DTypeLike, type DTypeName } from './dtype';
+import { deviceString, type DeviceLike } from './device';
+import { argumentError } from './errors';
+import { sizeArgs, Tensor, type NestedArray, type TypedArray } from './tensor';
+
+export interface TensorOptions {
+  dtype?: DTypeLike;
+  device?: DeviceLike;
+  requiresGrad?: boolean;
+}
+
+type SizeAndOptions = (number | readonly number[] | TensorOptions)[];
+
+/** Splits `(2, 3, { dtype })` / `([2, 3], { dtype })` into sizes and options. */
+function splitOptions(args: SizeAndOptions): [number[], TensorOptions] {
+  const last = args[args.length - 1];
+  const hasOptions = last !== undefined && typeof last === 'object' && !Array.isArray(last);
+  const sizes = (hasOptions ? args.slice(0, -1) : args) as (number | readonly number[])[];
+  return [sizeArgs(sizes), hasOptions ? (last as TensorOptions) : {}];
+}
+
+function finish(t: Tensor, opts: TensorOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+const TYPED_DTYPES: [new (...args: never[]) => TypedArray, DTypeName][] = [
+  [Float32Array, 'float32'],
+  [Float64Array, 'float64'],
+  [Int8Array, 'int8'],
+  [Int16Array, 'int16'],
+  [Int32Array, 'int32'],
+  [Uint8Array, 'uint8'],
+  [BigInt64Array, 'int64'],
+];
+
+function typedDType(data: unknown): DTypeName | undefined {
+  for (const [ctor, name] of TYPED_DTYPES) if (data instanceof ctor) return name;
+  return undefined;
+}
+
+type Leaf = number | boolean | bigint;
+
+/** Flattens nested arrays (and typed arrays inside them), checking they are rectangular. */
+function flatten(data: unknown): { shape: number[]; values: Leaf[] } {
+  const shape: number[] = [];
+  let probe: unknown = data;
+  while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
+    const len = (probe as ArrayLike<unknown>).length;
+    shape.push(len);
+    if (len === 0) break;
+    probe = (probe as ArrayLike<unknown>)[0];
+  }
+  const values: Leaf[] = [];
+  const walk = (node: unknown, dim: number): void => {
+    if (dim === shape.length) {
+      if (typeof node !== 'number' && typeof node !== 'boolean' && typeof node !== 'bigint') {
+        throw argumentError(`Could not infer dtype of ${node === null ? 'null' : typeof node}`);
+      }
+      values.push(node);
+      return;
+    }
+    if (!Array.isArray(node) && !ArrayBuffer.isView(node)) {
+      throw argumentError(`expected sequence of length ${shape[dim]} at dim ${dim} (got a scalar)`);
+    }
+    const arr = node as ArrayLike<unknown>;
+    if (arr.length !== shape[dim]) {
+      throw argumentError(`expected sequence of length ${shape[dim]} at dim ${dim} (got ${arr.length})`);
+    }
+    for (let i = 0; i < arr.length; i++) walk(arr[i], dim + 1);
+  };
+  walk(data, 0);
+  return { shape, values };
+}
+
+function fromTyped(data: TypedArray, source: DTypeName, shape: number[], opts: TensorOptions): Tensor {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Tensor(native.Tensor.fromBytes(bytes, shape, source, dtypeName(opts.dtype), deviceString(opts.device)));
+}
+
+/**
+ * `torch.tensor(data, { dtype, device, requiresGrad })`: copies nested arrays,
+ * typed arrays or a scalar. JS numbers become float32 (PyTorch's default
+ * float: JS cannot tell 1 from 1.0); Float64Array → float64, Int32Array →
+ * int32, BigInt64Array → int64, booleans → bool.
+ *
+ * @example
+ * torch.tensor([[1, 2], [3, 4]])                 // float32, shape [2, 2]
+ * torch.tensor([0, 1, 1], { dtype: torch.long })  // int64
+ */
+export function tensor(data: NestedArray<number | boolean | bigint> | TypedArray | Tensor, opts: TensorOptions = {}): Tensor {
+  if (data instanceof Tensor) return finish(data.detach().to({ dtype: opts.dtype ?? data.dtype, device: opts.device, copy: true }), opts);
+  const typed = typedDType(data);
+  if (typed) return finish(fromTyped(data as TypedArray, typed, [(data as TypedArray).length], opts), opts);
+  const { shape, values } = flatten(data);
+  let t: Tensor;
+  if (values.length > 0 && values.every((v) => typeof v === 'boolean')) {
+    t = fromTyped(Uint8Array.from(values as boolean[], Number), 'bool', shape, opts);
+  } else if (values.length > 0 && values.every((v) => typeof v === 'bigint')) {
+    t = fromTyped(BigInt64Array.from(values as bigint[]), 'int64', shape, opts);
+  } else {
+    // Numbers travel as float64 and are rounded once to the target dtype,
+    // as Python converts its floats.
+    const f64 = Float64Array.from(values, Number);
+    t = fromTyped(f64, 'float64', shape, { ...opts, dtype: opts.dtype ?? 'float32' });
+  }
+  return finish(t, opts);
+}
+
+/** `torch.from_numpy`-style: wraps a typed array's values with a shape. */
+export function fromTypedArray(data: TypedArray, shape: readonly number[] = [data.length], opts: TensorOptions = {}): Tensor {
+  const source = typedDType(data);
+  if (!source) throw argumentError(`unsupported array type ${inspect(data)}`);
+  return finish(fromTyped(data, source, [...shape], opts), opts);
+}
+
+export function zeros(...args: SizeAndOptions): Tensor {
+  const [shape, o] = splitOptions(args);
+  return finish(new Tensor(native.zeros(shape, dtypeName(o.dtype), deviceString(o.device))), o);
+}
+
+export function ones(...args: SizeAndOptions): Tensor {
+  const [shape, o] = splitOptions(args);
+  return finish(new Tensor(native.ones(shape, dtypeName(o.dtype), deviceString(o.device))), o);
+}
+
+export function empty(...args: SizeAndOptions): Tensor {
+  const [shape, o] = splitOptions(args);
+  return finish(new Tensor(native.empty(shape, dtypeName(o.dtype), deviceString(o.device))), o);
+}
+
+/** `torch.full(size, fillValue)`: dtype inferred from the value like Python (int → int64, float → float32, bool → bool). */
+export function full(size: number | readonly number[], fillValue: number | boolean, opts: TensorOptions = {}): Tensor {
+  const shape = sizeArgs([size]);
+  const dtype = dtypeName(opts.dtype) ?? (typeof fillValue === 'boolean' ? 'bool' : undefined);
+  return finish(new Tensor(native.full(shape, +fillValue, dtype, deviceString(opts.device))), opts);
+}
+
+/** Uniform on [0, 1); after `manualSeed(n)` the same numbers as Python's `torch.rand`. */
+export function rand(...args: SizeAndOptions): Tensor {
+  const [shape, o] = splitOptions(args);
+  return finish(new Tensor(native.rand(shape, dtypeName(o.dtype), deviceString(o.device))), o);
+}
+
+/** Standard normal; after `manualSeed(n)` the same numbers as Python's `torch.randn`. */
+export function randn(...args: SizeAndOptions): Tensor {
+  const [shape, o] = splitOptions(args);
+  return finish(new Tensor(native.randn(shape, dtypeName(o.dtype), deviceString(o.device))), o);
+}
+
+/** `torch.randint(low, high, size)` or `torch.randint(high, size)`; int64 by default. */
+export function randint(lowOrHigh: number, highOrSize: number | readonly number[], sizeOrOpts?: readonly number[] | TensorOptions, maybeOpts: TensorOptions = {}): Tensor {
+  let low = 0;
+  let high: number;
+  let size: readonly number[];
+  let opts: TensorOptions;
+  if (typeof highOrSize === 'number') {
+    low = lowOrHigh;
+    high = highOrSize;
+    size = sizeOrOpts as readonly number[];
+    opts = maybeOpts;
+  } else {
+    high = lowOrHigh;
+    size = highOrSize;
+    opts = (sizeOrOpts as TensorOptions | undefined) ?? {};
+  }
+  if (!Array.isArray(size)) throw argumentError('randint() missing required argument: size');
+  return finish(new Tensor(native.randint(low, high, sizeArgs([size]), dtypeName(opts.dtype), deviceString(opts.device))), opts);
+}
+
+export function randperm(n: number, opts: TensorOptions = {}): Tensor {
+  return finish(new Tensor(native.randperm(n, dtypeName(opts.dtype), deviceString(opts.device))), opts);
+}
+
+/** `arange(end)`, `arange(start, end)`, `arange(start, end, step)`, each optionally followed by options. */
+export function arange(...args: (number | TensorOptions)[]): Tensor {
+  const last = args[args.length - 1];
+  const opts = typeof last === 'object' ? (args.pop() as TensorOptions) : {};
+  const nums = args as number[];
+  const [start, end, step] = nums.length === 1 ? [0, nums[0]!, 1] : nums.length === 2 ? [nums[0]!, nums[1]!, 1] : [nums[0]!, nums[1]!, nums[2]!];
+  return finish(new Tensor(native.arange(start, end, step, dtypeName(opts.dtype), deviceString(opts.device))), opts);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  return finish(new Tensor(native.linspace(start, end, steps, dtypeName(opts.dtype), deviceString(opts.device))), opts);
+}
+
+export function eye(n: number, m?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
+  if (typeof m === 'object') [m, opts] = [undefined, m];
+  return finish(new Tensor(native.eye(n, m, dtypeName(opts.dtype), deviceString(opts.device))), opts);
+}
+
+function likeOptions(t: Tensor, opts: TensorOptions): TensorOptions {
+  return { dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device, requiresGrad: opts.requiresGrad };
+}
+
+export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return zeros(t.shape, likeOptions(t, opts));
+}
+
+export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return ones(t.shape, likeOptions(t, opts));
+}
+
+export function fullLike(t: Tensor, value: number | boolean, opts: TensorOptions = {}): Tensor {
+  return full(t.shape, value, likeOptions(t, opts));
+}
+
+export function randLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return rand(t.shape, likeOptions(t, opts));
+}
+
+export function randnLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return randn(t.shape, likeOptions(t, opts));
+}
+
+export { DType };

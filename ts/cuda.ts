@@ -1,0 +1,48 @@
+// torch.cuda and torch.backends.mps. CUDA comes at run time from a matching
+// libtorch 2.11.0 CUDA build (see README, "Devices").
+import { native } from './native';
+import { argumentError } from './errors';
+
+export const cuda = {
+  /** True when a CUDA libtorch was loaded and a GPU is visible. */
+  isAvailable(): boolean {
+    return native.cudaIsAvailable();
+  },
+  deviceCount(): number {
+    return native.cudaDeviceCount();
+  },
+  manualSeed(seed: number): void {
+    if (!Number.isSafeInteger(seed)) throw argumentError(`manualSeed expects an integer seed, got ${seed}`);
+    native.cudaManualSeed(seed);
+  },
+  manualSeedAll(seed: number): void {
+    cuda.manualSeed(seed);
+  },
+  /** Waits for all kernels on the device to finish. */
+  synchronize(device = 0): void {
+    if (cuda.isAvailable()) native.cudaSynchronize(device);
+  },
+};
+
+export const backends = {
+  mps: {
+    /** True on Apple-silicon builds with the MPS device available. */
+    isAvailable(): boolean {
+      return native.mpsIsAvailable();
+    },
+    isBuilt(): boolean {
+      return process.platform === 'darwin' && process.arch === 'arm64';
+    },
+  },
+};
+
+/** Threads libtorch uses for intra-op parallelism (torch.get_num_threads). */
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+/** torch.set_num_threads: defaults to the number of physical cores. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n <= 0) throw argumentError(`Expected a positive number of threads, got ${n}`);
+  native.setNumThreads(n);
+}

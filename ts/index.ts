@@ -1,0 +1,23 @@
+// torchts: PyTorch for TypeScript.
+import './errors';
+
+export { Tensor, type NestedArray, type TypedArray, type ToOptions } from './tensor';
+export { TorchError } from './errors';
+export * from './dtype';
+export { Device, device, type DeviceLike } from './device';
+export * from './creation';
+export * from './ops';
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, type GradModeGuard } from './autograd';
+export { tidy, dispose, keep } from './memory';
+export { manualSeed } from './random';
+export { cuda, backends, getNumThreads, setNumThreads } from './cuda';
+export { save, load } from './serialization';
+export { setPrintOptions } from './tensor_str';
+export { fit, fitAsync, type EpochRecord, type FitOptions, type FitAsyncOptions } from './train';
+export * as nn from './nn';
+export * as optim from './optim';
+export { makeCircles, makeMoons, makeBlobs, trainTestSplit } from './data';
+export { accuracy, confusionMatrix, precisionScore, recallScore, f1Score } from './metrics';
+
+/** The libtorch version this build targets. */
+export const LIBTORCH_VERSION = '2.11.0';

@@ -1,0 +1,23 @@
+// nn.Dropout: active in train(), the identity in eval().
+import type { Tensor } from '../tensor';
+import { argumentError } from '../errors';
+import { Module } from './module';
+import * as F from './functional';
+
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw argumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
+    this.p = p;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return F.dropout(input, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}, inplace=False`;
+  }
+}

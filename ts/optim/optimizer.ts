@@ -1,0 +1,114 @@
+// Optimizer base: parameter groups, lazily created per-parameter state held
+// natively, one native call per group per step.
+import type { NativeOptimizer } from '../native';
+import { argumentError } from '../errors';
+import type { Tensor } from '../tensor';
+import { Parameter } from '../nn/parameter';
+
+export interface ParamGroup<H> {
+  params: Parameter[];
+  [key: string]: unknown;
+}
+
+export type ParamsArg<H> = Iterable<Parameter> | (Partial<H> & { params: Iterable<Parameter> })[];
+
+export interface OptimizerStateDict {
+  state: Map<number, Record<string, Tensor | number>>;
+  paramGroups: Record<string, unknown>[];
+}
+
+export abstract class Optimizer<H extends { lr: number }> {
+  readonly defaults: H;
+  readonly paramGroups: (H & { params: Parameter[] })[] = [];
+  /** @internal one native optimizer per group. */
+  _engines: NativeOptimizer[] = [];
+  private lrs: number[] = [];
+
+  constructor(params: ParamsArg<H>, defaults: H) {
+    this.defaults = defaults;
+    const list = [...(params as Iterable<unknown>)];
+    if (list.length === 0) throw argumentError('optimizer got an empty parameter list');
+    const groups = (list[0] instanceof Parameter || !(list[0] && typeof list[0] === 'object' && 'params' in list[0])
+      ? [{ params: list as Parameter[] }]
+      : list) as (Partial<H> & { params: Iterable<Parameter> })[];
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Validates hyper-parameters as torch.optim does, and builds the native engine. */
+  protected abstract createEngine(params: Parameter[], hyper: H): NativeOptimizer;
+
+  addParamGroup(group: Partial<H> & { params: Iterable<Parameter> }): void {
+    const params = [...group.params];
+    for (const p of params) {
+      if (!(p instanceof Parameter) && !(p && typeof p === 'object' && '_n' in p)) {
+        throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
+      }
+    }
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    if (params.some((p) => seen.has(p))) throw argumentError('some parameters appear in more than one parameter group');
+    const full = { ...this.defaults, ...group, params } as H & { params: Parameter[] };
+    this._engines.push(this.createEngine(params, full));
+    this.paramGroups.push(full);
+    this.lrs.push(full.lr);
+  }
+
+  /** Clears (by default) or zeroes the gradients of every optimized parameter. */
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    const setToNone = opts.setToNone ?? true;
+    for (const g of this.paramGroups) for (const p of g.params) p._zeroGrad(setToNone);
+  }
+
+  /** One update of every parameter that has a gradient. */
+  step(): void {
+    this.paramGroups.forEach((g, i) => {
+      if (g.lr !== this.lrs[i]) {
+        this._engines[i]!.setLr(g.lr);
+        this.lrs[i] = g.lr;
+      }
+      this._engines[i]!.step();
+    });
+  }
+
+  /** @internal position of each parameter across groups, as state_dict numbers them. */
+  protected *indexed(): Generator<[number, Parameter, number, number]> {
+    let index = 0;
+    for (const [gi, g] of this.paramGroups.entries()) {
+      for (const [pi, p] of g.params.entries()) yield [index++, p, gi, pi];
+    }
+  }
+
+  protected abstract paramState(engine: NativeOptimizer, indexInGroup: number): Record<string, Tensor | number> | null;
+  protected abstract setParamState(engine: NativeOptimizer, indexInGroup: number, state: Record<string, Tensor | number>): void;
+
+  /** PyTorch's layout: `state` keyed by parameter position, `paramGroups` with hyper-parameters and param indices. */
+  stateDict(): OptimizerStateDict {
+    const state = new Map<number, Record<string, Tensor | number>>();
+    const paramGroups: Record<string, unknown>[] = this.paramGroups.map((g) => ({ ...g, params: [] as number[] }));
+    for (const [index, , gi, pi] of this.indexed()) {
+      (paramGroups[gi]!.params as number[]).push(index);
+      const s = this.paramState(this._engines[gi]!, pi);
+      if (s) state.set(index, s);
+    }
+    return { state, paramGroups };
+  }
+
+  loadStateDict(sd: OptimizerStateDict): void {
+    if (sd.paramGroups.length !== this.paramGroups.length) {
+      throw argumentError('loaded state dict has a different number of parameter groups');
+    }
+    sd.paramGroups.forEach((g, i) => {
+      if ((g.params as number[]).length !== this.paramGroups[i]!.params.length) {
+        throw argumentError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+      }
+    });
+    for (const [index, , gi, pi] of this.indexed()) {
+      const s = sd.state.get(index);
+      if (s) this.setParamState(this._engines[gi]!, pi, s);
+    }
+    sd.paramGroups.forEach((g, i) => {
+      const { params: _ignored, ...hyper } = g;
+      Object.assign(this.paramGroups[i]!, hyper);
+    });
+  }
+}
+

@@ -1,0 +1,53 @@
+// torch.optim.SGD: momentum, dampening, Nesterov, weight decay.
+import { native, type NativeOptimizer } from '../native';
+import { argumentError } from '../errors';
+import { Tensor } from '../tensor';
+import type { Parameter } from '../nn/parameter';
+import { Optimizer, type ParamsArg } from './optimizer';
+
+export interface SGDOptions {
+  /** @default 0.001 */
+  lr: number;
+  /** @default 0 */
+  momentum: number;
+  /** @default 0 */
+  dampening: number;
+  /** @default 0 */
+  weightDecay: number;
+  /** @default false */
+  nesterov: boolean;
+  /** @default false */
+  maximize: boolean;
+}
+
+/**
+ * Stochastic gradient descent, with PyTorch's momentum formulation.
+ *
+ * @example
+ * const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> = {}) {
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
+  }
+
+  protected createEngine(params: Parameter[], h: SGDOptions): NativeOptimizer {
+    if (!(h.lr >= 0)) throw argumentError(`Invalid learning rate: ${h.lr}`);
+    if (!(h.momentum >= 0)) throw argumentError(`Invalid momentum value: ${h.momentum}`);
+    if (!(h.weightDecay >= 0)) throw argumentError(`Invalid weight_decay value: ${h.weightDecay}`);
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw argumentError('Nesterov momentum requires a momentum and zero dampening');
+    return native.NativeOptimizer.sgd(params.map((p) => p._n), {
+      lr: h.lr, momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay, nesterov: h.nesterov, maximize: h.maximize,
+    });
+  }
+
+  protected paramState(engine: NativeOptimizer, i: number): Record<string, Tensor | number> | null {
+    const b = engine.momentumBuffer(i);
+    return b ? { momentum_buffer: new Tensor(b) } : null;
+  }
+
+  protected setParamState(engine: NativeOptimizer, i: number, s: Record<string, Tensor | number>): void {
+    const b = s.momentum_buffer;
+    if (b instanceof Tensor) engine.setMomentumBuffer(i, b._n);
+  }
+}

@@ -1,0 +1,297 @@
+// The tutorial's training loop as a helper: a train step, then evaluation of
+// both splits without gradients, every epoch. Models made of built-in layers
+// train fused (the whole loop in Rust, same numbers); fitAsync runs on a
+// background thread and never blocks the event loop.
+import { native, type FitRecord } from './native';
+import { argumentError } from './errors';
+import { noGrad } from './autograd';
+import { Tensor } from './tensor';
+import { Module } from './nn/module';
+import { Sequential } from './nn/container';
+import { Linear, Identity } from './nn/linear';
+import { ReLU, Sigmoid, Tanh } from './nn/activation';
+import { Dropout } from './nn/dropout';
+import { Flatten } from './nn/flatten';
+import { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type Loss } from './nn/loss';
+import { Optimizer } from './optim/optimizer';
+import type { Parameter } from './nn/parameter';
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy?: number;
+  testLoss?: number;
+  testAccuracy?: number;
+}
+
+export interface FitOptions {
+  optimizer: Optimizer<{ lr: number }>;
+  criterion: Loss;
+  xTrain: Tensor;
+  yTrain: Tensor;
+  xTest?: Tensor;
+  yTest?: Tensor;
+  epochs: number;
+  /** Minibatch size; full batch (the tutorial) when omitted. */
+  batchSize?: number;
+  /** Reshuffle minibatches each epoch with torch.randperm. @default true */
+  shuffle?: boolean;
+  /** Evaluate both splits after every epoch. @default true */
+  evaluate?: boolean;
+  /** Called after every epoch; return false to stop early. */
+  onEpoch?: (record: EpochRecord) => void | boolean;
+  /** 'auto' fuses when the model, loss and optimizer are built-ins. @default 'auto' */
+  mode?: 'auto' | 'eager' | 'fused';
+}
+
+export interface FitAsyncOptions extends FitOptions {
+  signal?: AbortSignal;
+}
+
+interface FusedPlan {
+  layers: string[];
+  params: Parameter[];
+  loss: string;
+  lossOptions: { reduction?: string; ignoreIndex?: number; labelSmoothing?: number };
+  weight?: Tensor;
+}
+
+function layerSpec(m: Module, params: Parameter[]): string | null {
+  if (m instanceof Linear) {
+    params.push(m.weight);
+    if (m.bias) params.push(m.bias);
+    return m.bias ? 'linear' : 'linear_nobias';
+  }
+  if (m instanceof ReLU) return 'relu';
+  if (m instanceof Sigmoid) return 'sigmoid';
+  if (m instanceof Tanh) return 'tanh';
+  if (m instanceof Identity) return 'identity';
+  if (m instanceof Dropout) return `dropout:${m.p}`;
+  if (m instanceof Flatten) return `flatten:${m.startDim}:${m.endDim}`;
+  return null;
+}
+
+/** The fused description of (model, criterion, optimizer), or the reason it cannot be fused. */
+function planFused(model: Module, opts: FitOptions): FusedPlan | string {
+  const modules = model instanceof Sequential ? [...model.children()] : [model];
+  const params: Parameter[] = [];
+  const layers: string[] = [];
+  for (const m of modules) {
+    const spec = layerSpec(m, params);
+    if (!spec) return `${m.constructor.name} is not a built-in layer`;
+    layers.push(spec);
+  }
+  const c = opts.criterion;
+  let loss: string;
+  let weight: Tensor | undefined;
+  const lossOptions: FusedPlan['lossOptions'] = { reduction: c.reduction };
+  if (c instanceof CrossEntropyLoss) {
+    loss = 'cross_entropy';
+    lossOptions.ignoreIndex = c.ignoreIndex;
+    lossOptions.labelSmoothing = c.labelSmoothing;
+    weight = c.weight ?? undefined;
+  } else if (c instanceof NLLLoss) {
+    loss = 'nll';
+    lossOptions.ignoreIndex = c.ignoreIndex;
+    weight = c.weight ?? undefined;
+  } else if (c instanceof MSELoss) {
+    loss = 'mse';
+  } else if (c instanceof BCEWithLogitsLoss && !c.weight && !c.posWeight) {
+    loss = 'bce_with_logits';
+  } else {
+    return `${c.constructor.name} cannot be fused`;
+  }
+  const groups = opts.optimizer.paramGroups;
+  if (groups.length !== 1) return 'the optimizer has several parameter groups';
+  const optimized = groups[0]!.params;
+  if (optimized.length !== params.length || optimized.some((p, i) => p !== params[i])) {
+    return "the optimizer does not optimize exactly the model's parameters";
+  }
+  return { layers, params, loss, lossOptions, weight };
+}
+
+function checkOptions(opts: FitOptions): void {
+  if (!(opts.optimizer instanceof Optimizer)) throw argumentError('fit: `optimizer` must be a torch optimizer');
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw argumentError(`fit: epochs must be a non-negative integer, got ${opts.epochs}`);
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) {
+    throw argumentError(`batch_size should be a positive integer value, but got batch_size=${opts.batchSize}`);
+  }
+  if ((opts.xTest === undefined) !== (opts.yTest === undefined)) throw argumentError('fit: give both xTest and yTest, or neither');
+}
+
+function toRecord(r: FitRecord): EpochRecord {
+  const out: EpochRecord = { epoch: r.epoch, trainLoss: r.trainLoss };
+  if (r.trainAccuracy != null) out.trainAccuracy = r.trainAccuracy;
+  if (r.testLoss != null) out.testLoss = r.testLoss;
+  if (r.testAccuracy != null) out.testAccuracy = r.testAccuracy;
+  return out;
+}
+
+function isClassification(c: Loss): boolean {
+  return c instanceof CrossEntropyLoss || c instanceof NLLLoss;
+}
+
+/** `(outputs.argmax(1) == labels).sum().item() / labels.size(0)`. */
+function batchAccuracy(outputs: Tensor, labels: Tensor): number {
+  return (outputs.argmax(1).eq(labels).sum().item() as number) / labels.size(0);
+}
+
+function evaluateSplit(model: Module, criterion: Loss, x: Tensor, y: Tensor): [number, number | undefined] {
+  return noGrad(() => {
+    const out = model.forward(x) as Tensor;
+    const loss = criterion.forward(out, y).item() as number;
+    return [loss, isClassification(criterion) ? batchAccuracy(out, y) : undefined];
+  });
+}
+
+/** One epoch of the eager loop; returns the record (the same math the fused loop runs). */
+function eagerEpoch(model: Module, opts: FitOptions, epoch: number): EpochRecord {
+  const { optimizer, criterion, xTrain, yTrain } = opts;
+  const n = xTrain.size(0);
+  let lastLoss = 0;
+  model.train();
+  const step = (x: Tensor, y: Tensor) => {
+    optimizer.zeroGrad();
+    const loss = criterion.forward(model.forward(x) as Tensor, y);
+    loss.backward();
+    optimizer.step();
+    lastLoss = loss.item() as number;
+  };
+  if (opts.batchSize === undefined) {
+    step(xTrain, yTrain);
+  } else {
+    const order = opts.shuffle ?? true ? new Tensor(native.randperm(n)) : null;
+    for (let start = 0; start < n; start += opts.batchSize) {
+      const len = Math.min(opts.batchSize, n - start);
+      if (order) {
+        const idx = order.narrow(0, start, len);
+        step(xTrain.indexSelect(0, idx), yTrain.indexSelect(0, idx));
+      } else {
+        step(xTrain.narrow(0, start, len), yTrain.narrow(0, start, len));
+      }
+    }
+  }
+  model.eval();
+  const record: EpochRecord = { epoch, trainLoss: lastLoss };
+  if (opts.evaluate ?? true) {
+    [record.trainLoss, record.trainAccuracy] = evaluateSplit(model, criterion, xTrain, yTrain);
+    if (opts.xTest && opts.yTest) [record.testLoss, record.testAccuracy] = evaluateSplit(model, criterion, opts.xTest, opts.yTest);
+    if (record.trainAccuracy === undefined) delete record.trainAccuracy;
+    if (record.testAccuracy === undefined) delete record.testAccuracy;
+  }
+  return record;
+}
+
+function syncLearningRate(optimizer: Optimizer<{ lr: number }>): void {
+  // step() syncs group lr changes; fused fits never call it, so do it here.
+  optimizer.paramGroups.forEach((g, i) => optimizer._engines[i]!.setLr(g.lr));
+}
+
+function fusedOrReason(model: Module, opts: FitOptions): FusedPlan | null {
+  if (opts.mode === 'eager') return null;
+  const plan = planFused(model, opts);
+  if (typeof plan === 'string') {
+    if (opts.mode === 'fused') throw argumentError(`fit: cannot fuse this model: ${plan}`);
+    return null;
+  }
+  return plan;
+}
+
+/**
+ * Trains `model` for `epochs`, evaluating the train and test splits after
+ * each epoch like the PyTorch tutorial; returns the per-epoch history.
+ *
+ * @example
+ * const history = fit(model, { optimizer, criterion, xTrain, yTrain, xTest, yTest, epochs: 500 });
+ */
+export function fit(model: Module, opts: FitOptions): EpochRecord[] {
+  checkOptions(opts);
+  model._checkNotBusy();
+  const plan = fusedOrReason(model, opts);
+  if (plan) {
+    syncLearningRate(opts.optimizer);
+    model.train();
+    const records = native.fit(
+      opts.optimizer._engines[0]!,
+      plan.params.map((p) => p._n),
+      opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
+      { layers: plan.layers, loss: plan.loss, lossOptions: plan.lossOptions, epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate },
+      plan.weight?._n,
+      opts.onEpoch ? (r: FitRecord) => opts.onEpoch!(toRecord(r)) !== false : undefined,
+    );
+    model.eval();
+    return records.map(toRecord);
+  }
+  const history: EpochRecord[] = [];
+  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+    const record = eagerEpoch(model, opts, epoch);
+    history.push(record);
+    if (opts.onEpoch?.(record) === false) break;
+  }
+  return history;
+}
+
+/**
+ * `fit` on a background thread: the event loop stays free, progress arrives
+ * through `onEpoch`, `signal` aborts between epochs. While it runs, the model,
+ * its parameters, the data and the optimizer are busy: using them throws.
+ */
+export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<EpochRecord[]> {
+  checkOptions(opts);
+  model._checkNotBusy();
+  opts.signal?.throwIfAborted();
+  const plan = fusedOrReason(model, { ...opts, mode: opts.mode ?? 'auto' });
+  if (!plan) return fitEagerYielding(model, opts);
+  syncLearningRate(opts.optimizer);
+  const handle = new native.FitHandle();
+  let callbackError: unknown;
+  const onEpoch = opts.onEpoch
+    ? (r: FitRecord) => {
+        try {
+          if (opts.onEpoch!(toRecord(r)) === false) handle.cancel();
+        } catch (err) {
+          callbackError ??= err;
+          handle.cancel();
+        }
+      }
+    : undefined;
+  const onAbort = () => handle.cancel();
+  opts.signal?.addEventListener('abort', onAbort);
+  const busy = [...plan.params, opts.xTrain, opts.yTrain, ...(opts.xTest ? [opts.xTest, opts.yTest!] : [])];
+  model.train();
+  const engine = opts.optimizer._engines[0]!;
+  const promise = engine.fitAsync(
+    plan.params.map((p) => p._n),
+    opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
+    { layers: plan.layers, loss: plan.loss, lossOptions: plan.lossOptions, epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate },
+    plan.weight?._n,
+    handle,
+    onEpoch,
+  );
+  for (const t of busy) t._n.setBusy(true);
+  model._busy++;
+  try {
+    const records = (await promise).map(toRecord);
+    if (callbackError !== undefined) throw callbackError;
+    opts.signal?.throwIfAborted();
+    return records;
+  } finally {
+    model._busy--;
+    for (const t of busy) t._n.setBusy(false);
+    opts.signal?.removeEventListener('abort', onAbort);
+    model.eval();
+  }
+}
+
+/** Eager fallback for models that cannot be fused: yields to the event loop between epochs. */
+async function fitEagerYielding(model: Module, opts: FitAsyncOptions): Promise<EpochRecord[]> {
+  const history: EpochRecord[] = [];
+  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+    opts.signal?.throwIfAborted();
+    const record = eagerEpoch(model, opts, epoch);
+    history.push(record);
+    if (opts.onEpoch?.(record) === false) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return history;
+}
