@@ -84,3 +84,10 @@ pub fn check_device(device: Device) -> Result<()> {
         Device::Vulkan => Err(invalid("the vulkan device is not supported")),
     }
 }
+
+/// Loads a shared library globally (libtorch_cuda.so from a CUDA libtorch 2.11.0).
+#[napi]
+pub fn load_global_library(path: String) -> Result<()> {
+    use crate::error::OrThrow;
+    torchts_core::runtime::load_global_library(&path).or_throw()
+}
