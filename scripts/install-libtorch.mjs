@@ -245,6 +245,11 @@ export async function installLibtorch({ dir = defaultLibtorchDir(), force = fals
     log(`libtorch ${LIBTORCH_VERSION} already installed in ${dir}`);
     return dir;
   }
+  if (fs.existsSync(path.join(dir, 'lib', 'libtorch_cpu.so')) && !fs.existsSync(path.join(dir, 'torchts-manifest.json'))) {
+    // A libtorch the user provided (TORCHTS_LIBTORCH): use it, never overwrite it.
+    log(`using the existing libtorch in ${dir} (not managed by torchts)`);
+    return dir;
+  }
   const started = Date.now();
   const staging = `${dir}.staging`;
   const downloads = `${dir}.downloads`;

@@ -101,9 +101,9 @@ export let libtorchLocation: LibtorchLocation | null = null;
 function load(): typeof Native {
   try {
     libtorchLocation = locateLibtorch();
-    // A development build finds the cache through its RUNPATH; anything else
-    // (a prebuilt binary, TORCHTS_LIBTORCH, Python's torch) is preloaded.
-    if (libtorchLocation && libtorchLocation.source !== 'cache' && process.platform === 'linux') preload(libtorchLocation.libDir);
+    // A prebuilt binary's RUNPATH names the build machine's cache, so the
+    // libraries are loaded here first and the addon binds to them by soname.
+    if (libtorchLocation && process.platform === 'linux') preload(libtorchLocation.libDir);
     if (!libtorchLocation) libtorchLocation = { libDir: '(RUNPATH of the addon)', source: 'rpath' };
     return requireNative('../native/index.cjs') as typeof Native;
   } catch (err) {

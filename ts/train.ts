@@ -245,16 +245,20 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   syncLearningRate(opts.optimizer);
   const handle = new native.FitHandle();
   let callbackError: unknown;
-  const onEpoch = opts.onEpoch
-    ? (r: FitRecord) => {
-        try {
-          if (opts.onEpoch!(toRecord(r)) === false) handle.cancel();
-        } catch (err) {
-          callbackError ??= err;
-          handle.cancel();
-        }
-      }
-    : undefined;
+  // Progress arrives through a queue that may drain after the promise
+  // settles; records are delivered once each, in order, before fitAsync returns.
+  let delivered = 0;
+  const deliver = (record: EpochRecord) => {
+    if (record.epoch <= delivered || callbackError !== undefined) return;
+    delivered = record.epoch;
+    try {
+      if (opts.onEpoch!(record) === false) handle.cancel();
+    } catch (err) {
+      callbackError = err;
+      handle.cancel();
+    }
+  };
+  const onEpoch = opts.onEpoch ? (r: FitRecord) => deliver(toRecord(r)) : undefined;
   const onAbort = () => handle.cancel();
   opts.signal?.addEventListener('abort', onAbort);
   const busy = [...plan.params, opts.xTrain, opts.yTrain, ...(opts.xTest ? [opts.xTest, opts.yTest!] : [])];
@@ -272,6 +276,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   model._busy++;
   try {
     const records = (await promise).map(toRecord);
+    if (opts.onEpoch) for (const r of records) deliver(r);
     if (callbackError !== undefined) throw callbackError;
     opts.signal?.throwIfAborted();
     return records;
