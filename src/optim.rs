@@ -4,7 +4,7 @@ use crate::tensor::Tensor;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tch::Tensor as TchTensor;
-use torchts_core::optim::{Adam, AdamConfig, AdamState, Sgd, SgdConfig};
+use torchts_core::optim::{Adam, AdamConfig, AdamState, Optimizer, Sgd, SgdConfig};
 
 pub enum Engine {
     Adam(Adam),
@@ -61,21 +61,52 @@ fn shallow(params: &[&Tensor]) -> Result<Vec<TchTensor>> {
     params.iter().map(|p| p.get().map(|t| t.shallow_clone())).collect()
 }
 
+impl From<AdamOptions> for AdamConfig {
+    fn from(o: AdamOptions) -> Self {
+        AdamConfig {
+            lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weight_decay: o.weight_decay,
+            amsgrad: o.amsgrad, maximize: o.maximize, decoupled_weight_decay: o.decoupled_weight_decay,
+        }
+    }
+}
+
+impl From<SgdOptions> for SgdConfig {
+    fn from(o: SgdOptions) -> Self {
+        SgdConfig { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weight_decay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize }
+    }
+}
+
 #[napi]
 impl NativeOptimizer {
     #[napi(factory)]
     pub fn adam(params: Vec<&Tensor>, o: AdamOptions) -> Result<Self> {
-        let config = AdamConfig {
-            lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weight_decay: o.weight_decay,
-            amsgrad: o.amsgrad, maximize: o.maximize, decoupled_weight_decay: o.decoupled_weight_decay,
-        };
-        Ok(Self { inner: Some(Engine::Adam(Adam::new(shallow(&params)?, config).or_throw()?)) })
+        Ok(Self { inner: Some(Engine::Adam(Adam::new(shallow(&params)?, o.into()).or_throw()?)) })
     }
 
     #[napi(factory)]
     pub fn sgd(params: Vec<&Tensor>, o: SgdOptions) -> Result<Self> {
-        let config = SgdConfig { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weight_decay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize };
-        Ok(Self { inner: Some(Engine::Sgd(Sgd::new(shallow(&params)?, config).or_throw()?)) })
+        Ok(Self { inner: Some(Engine::Sgd(Sgd::new(shallow(&params)?, o.into()).or_throw()?)) })
+    }
+
+    /// Replaces every Adam hyper-parameter, keeping the state (a changed
+    /// param_group, or one loaded from a state dict).
+    #[napi]
+    pub fn configure_adam(&mut self, o: AdamOptions) -> Result<()> {
+        let config: AdamConfig = o.into();
+        config.validate().or_throw()?;
+        let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
+        adam.config = config;
+        Ok(())
+    }
+
+    /// Replaces every SGD hyper-parameter, keeping the momentum buffers.
+    #[napi]
+    pub fn configure_sgd(&mut self, o: SgdOptions) -> Result<()> {
+        let config: SgdConfig = o.into();
+        config.validate().or_throw()?;
+        let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
+        sgd.config = config;
+        Ok(())
     }
 
     pub(crate) fn engine(&mut self) -> Result<&mut Engine> {
@@ -120,11 +151,16 @@ impl NativeOptimizer {
 
     #[napi]
     pub fn set_adam_state(&mut self, index: u32, step: f64, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>) -> Result<()> {
-        let copy = |t: &Tensor| t.get().and_then(|t| t.f_detach_copy().or_throw());
-        let state = AdamState { step, exp_avg: copy(exp_avg)?, exp_avg_sq: copy(exp_avg_sq)?, max_exp_avg_sq: max_exp_avg_sq.map(copy).transpose()? };
+        let (exp_avg, exp_avg_sq, max_exp_avg_sq) = (exp_avg.get()?, exp_avg_sq.get()?, max_exp_avg_sq.map(|t| t.get()).transpose()?);
         let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
-        let slot = adam.state.get_mut(index as usize).ok_or_else(|| invalid(format!("no parameter {index} in this group")))?;
-        *slot = Some(state);
+        let param = param_at(adam.params(), index)?;
+        let state = AdamState {
+            step,
+            exp_avg: state_copy(exp_avg, param, index, "exp_avg")?,
+            exp_avg_sq: state_copy(exp_avg_sq, param, index, "exp_avg_sq")?,
+            max_exp_avg_sq: max_exp_avg_sq.map(|t| state_copy(t, param, index, "max_exp_avg_sq")).transpose()?,
+        };
+        adam.state[index as usize] = Some(state);
         Ok(())
     }
 
@@ -139,10 +175,24 @@ impl NativeOptimizer {
 
     #[napi]
     pub fn set_momentum_buffer(&mut self, index: u32, buffer: &Tensor) -> Result<()> {
-        let b = buffer.get()?.f_detach_copy().or_throw()?;
+        let buffer = buffer.get()?;
         let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
-        let slot = sgd.momentum_buffer.get_mut(index as usize).ok_or_else(|| invalid(format!("no parameter {index} in this group")))?;
-        *slot = Some(b);
+        let b = state_copy(buffer, param_at(sgd.params(), index)?, index, "momentum_buffer")?;
+        sgd.momentum_buffer[index as usize] = Some(b);
         Ok(())
     }
+}
+
+fn param_at(params: &[TchTensor], index: u32) -> Result<&TchTensor> {
+    params.get(index as usize).ok_or_else(|| invalid(format!("no parameter {index} in this group")))
+}
+
+/// A private copy of loaded state on the parameter's device and dtype, as
+/// torch.optim.Optimizer.load_state_dict casts it; a wrong shape is named now
+/// rather than failing inside a later step.
+fn state_copy(t: &TchTensor, param: &TchTensor, index: u32, name: &str) -> Result<TchTensor> {
+    if t.size() != param.size() {
+        return Err(invalid(format!("state {name} of parameter {index} has shape {:?}, but the parameter has shape {:?}", t.size(), param.size())));
+    }
+    t.f_detach().and_then(|t| t.f_to_device(param.device())).and_then(|t| t.f_to_kind(param.kind())).and_then(|t| t.f_detach_copy()).or_throw()
 }

@@ -4,7 +4,8 @@ use crate::error::{invalid, OrThrow};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::cell::Cell;
-use tch::{Device, Kind, Scalar, Tensor as TchTensor};
+use std::ffi::{c_char, c_int, c_void, CStr};
+use tch::{Device, Kind, TchError, Tensor as TchTensor};
 use torchts_core::kind::{device_name, kind_name, parse_device, parse_kind};
 
 #[napi(custom_finalize)]
@@ -30,14 +31,154 @@ fn byte_size(t: &TchTensor) -> i64 {
     (t.numel() * elt) as i64
 }
 
-/// A JS number as the Scalar Python would make of the same literal: integral
-/// values stay integers so int tensors keep their dtype (`x + 2`).
-pub fn scalar(value: f64) -> Scalar {
-    if value.fract() == 0.0 && value.abs() < 9.0e15 { Scalar::int(value as i64) } else { Scalar::float(value) }
+/// libtorch's C API for the ops that take Scalars, called directly: tch frees
+/// its temporary `Scalar` before it reads libtorch's error, and that free
+/// panics (aborting Node) whenever the op failed, e.g. `int_tensor.pow(-1)`.
+pub mod raw {
+    use super::*;
+
+    pub type RawTensor = *mut c_void;
+    pub type RawScalar = *mut c_void;
+
+    extern "C" {
+        fn ats_int(v: i64) -> RawScalar;
+        fn ats_float(v: f64) -> RawScalar;
+        fn ats_free(s: RawScalar);
+        fn get_and_reset_last_err() -> *mut c_char;
+        fn free(p: *mut c_void);
+        pub fn atg_add_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_sub_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_mul_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_div_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_pow_tensor_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_remainder(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_eq(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_ne(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_gt(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_lt(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_ge(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_le(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_clamp(out: *mut RawTensor, t: RawTensor, min: RawScalar, max: RawScalar);
+        pub fn atg_clamp_min(out: *mut RawTensor, t: RawTensor, min: RawScalar);
+        pub fn atg_clamp_max(out: *mut RawTensor, t: RawTensor, max: RawScalar);
+        pub fn atg_masked_fill(out: *mut RawTensor, t: RawTensor, mask: RawTensor, value: RawScalar);
+        pub fn atg_fill_(out: *mut RawTensor, t: RawTensor, value: RawScalar);
+        pub fn atg_mul_scalar_(out: *mut RawTensor, t: RawTensor, s: RawScalar);
+        pub fn atg_full(out: *mut RawTensor, size: *const i64, size_len: c_int, value: RawScalar, kind: c_int, device: c_int);
+        pub fn atg_arange_start_step(out: *mut RawTensor, start: RawScalar, end: RawScalar, step: RawScalar, kind: c_int, device: c_int);
+    }
+
+    pub fn tensor(t: &TchTensor) -> RawTensor {
+        t.as_ptr().cast_mut().cast()
+    }
+
+    /// A JS number as the Scalar Python would make of the same literal:
+    /// integral values are ints, so int tensors keep their dtype (`x + 2`).
+    fn new_scalar(value: f64) -> RawScalar {
+        let integral = value.fract() == 0.0 && value.abs() < 9.2e18 && !(value == 0.0 && value.is_sign_negative());
+        unsafe { if integral { ats_int(value as i64) } else { ats_float(value) } }
+    }
+
+    /// Runs `call` with `values` as libtorch Scalars and takes its one output,
+    /// reading libtorch's error before anything is freed.
+    pub fn with_scalars(values: &[f64], call: impl FnOnce(&[RawScalar], *mut RawTensor)) -> std::result::Result<TchTensor, TchError> {
+        let scalars: Vec<RawScalar> = values.iter().map(|&v| new_scalar(v)).collect();
+        let mut out: RawTensor = std::ptr::null_mut();
+        call(&scalars, &mut out);
+        let err = unsafe { get_and_reset_last_err() };
+        for s in scalars {
+            unsafe { ats_free(s) };
+        }
+        if !err.is_null() {
+            let text = unsafe { CStr::from_ptr(err) }.to_string_lossy().into_owned();
+            unsafe { free(err.cast()) };
+            return Err(TchError::Torch(text));
+        }
+        Ok(unsafe { TchTensor::from_ptr(out.cast()) })
+    }
+
+    /// c10::ScalarType codes (tch keeps its table private).
+    pub fn kind_code(kind: Kind) -> c_int {
+        match kind {
+            Kind::Uint8 => 0,
+            Kind::Int8 => 1,
+            Kind::Int16 => 2,
+            Kind::Int => 3,
+            Kind::Int64 => 4,
+            Kind::Half => 5,
+            Kind::Float => 6,
+            Kind::Double => 7,
+            Kind::ComplexFloat => 9,
+            Kind::ComplexDouble => 10,
+            Kind::Bool => 11,
+            Kind::BFloat16 => 15,
+            other => panic!("no ScalarType code for {other:?}"),
+        }
+    }
+
+    /// tch's device codes: -1 cpu, -2 mps, n cuda:n.
+    pub fn device_code(device: Device) -> c_int {
+        match device {
+            Device::Cpu => -1,
+            Device::Mps => -2,
+            Device::Vulkan => -3,
+            Device::Cuda(i) => i as c_int,
+        }
+    }
+
+    /// The class name of the autograd node that made `t` (PyTorch's
+    /// `type(t.grad_fn).__name__`), or None for leaves. libtorch has no C entry
+    /// point for it, so this reads the node's C++ type name: under the Itanium
+    /// ABI (Linux, macOS) the vtable slot before the first virtual function
+    /// holds the typeinfo, whose second word is the mangled class name.
+    #[cfg(not(target_env = "msvc"))]
+    pub fn grad_fn_name(t: &TchTensor) -> Option<String> {
+        extern "C" {
+            /// torch::autograd::impl::grad_fn_unsafe(const at::Tensor&) -> Node*
+            #[link_name = "_ZN5torch8autograd4impl14grad_fn_unsafeERKN2at6TensorE"]
+            fn grad_fn_unsafe(t: *const c_void) -> *const c_void;
+        }
+        let node = unsafe { grad_fn_unsafe(t.as_ptr().cast()) };
+        if node.is_null() {
+            return None;
+        }
+        let mangled = unsafe {
+            let vtable = *(node as *const *const *const c_void);
+            let typeinfo = *vtable.offset(-1) as *const *const c_char;
+            CStr::from_ptr(*typeinfo.add(1))
+        };
+        Some(last_mangled_name(&mangled.to_string_lossy()).unwrap_or("unknown").to_string())
+    }
+
+    #[cfg(target_env = "msvc")]
+    pub fn grad_fn_name(t: &TchTensor) -> Option<String> {
+        if t.is_leaf() { None } else { Some("unknown".into()) }
+    }
+
+    /// "N5torch8autograd9generated12MulBackward0E" -> "MulBackward0".
+    pub fn last_mangled_name(mangled: &str) -> Option<&str> {
+        let mut rest = mangled.strip_prefix('N').unwrap_or(mangled);
+        let mut last = None;
+        while let Some(digits) = rest.find(|c: char| !c.is_ascii_digit()).filter(|&n| n > 0) {
+            let len: usize = rest[..digits].parse().ok()?;
+            last = Some(rest.get(digits..digits + len)?);
+            rest = &rest[digits + len..];
+        }
+        last
+    }
+}
+
+/// `op(t, scalar)` through the raw C API (see `raw`).
+fn scalar_op(t: &TchTensor, value: f64, op: unsafe extern "C" fn(*mut raw::RawTensor, raw::RawTensor, raw::RawScalar)) -> Result<TchTensor> {
+    raw::with_scalars(&[value], |s, out| unsafe { op(out, raw::tensor(t), s[0]) }).or_throw()
 }
 
 pub fn kind_arg(dtype: Option<String>, default: Kind) -> Result<Kind> {
-    dtype.map(|d| parse_kind(&d).or_throw()).unwrap_or(Ok(default))
+    Ok(optional_kind(dtype)?.unwrap_or(default))
+}
+
+pub fn optional_kind(dtype: Option<String>) -> Result<Option<Kind>> {
+    dtype.map(|d| parse_kind(&d).or_throw()).transpose()
 }
 
 pub fn device_arg(device: Option<String>) -> Result<Device> {
@@ -46,7 +187,7 @@ pub fn device_arg(device: Option<String>) -> Result<Device> {
     Ok(device)
 }
 
-pub fn dims(values: &[i64]) -> Result<Vec<i64>> {
+fn dims(values: &[i64]) -> Result<Vec<i64>> {
     if let Some(bad) = values.iter().find(|&&d| d < 0) {
         return Err(invalid(format!("Trying to create tensor with negative dimension {bad}: {values:?}")));
     }
@@ -108,7 +249,7 @@ macro_rules! binary_ops {
                 }
                 #[napi]
                 pub fn $scalar_name(&self, env: Env, other: f64) -> Result<Tensor> {
-                    Tensor::wrap(&env, self.get()?.$scalar_op(scalar(other)).or_throw()?)
+                    Tensor::wrap(&env, scalar_op(self.get()?, other, raw::$scalar_op)?)
                 }
             )*
         }
@@ -126,18 +267,18 @@ unary_ops! {
 }
 
 binary_ops! {
-    add / add_scalar => f_add / f_add_scalar,
-    sub / sub_scalar => f_sub / f_sub_scalar,
-    mul / mul_scalar => f_mul / f_mul_scalar,
-    div / div_scalar => f_div / f_div_scalar,
-    pow / pow_scalar => f_pow / f_pow_tensor_scalar,
-    eq / eq_scalar => f_eq_tensor / f_eq,
-    ne / ne_scalar => f_ne_tensor / f_ne,
-    gt / gt_scalar => f_gt_tensor / f_gt,
-    lt / lt_scalar => f_lt_tensor / f_lt,
-    ge / ge_scalar => f_ge_tensor / f_ge,
-    le / le_scalar => f_le_tensor / f_le,
-    remainder / remainder_scalar => f_remainder_tensor / f_remainder,
+    add / add_scalar => f_add / atg_add_scalar,
+    sub / sub_scalar => f_sub / atg_sub_scalar,
+    mul / mul_scalar => f_mul / atg_mul_scalar,
+    div / div_scalar => f_div / atg_div_scalar,
+    pow / pow_scalar => f_pow / atg_pow_tensor_scalar,
+    eq / eq_scalar => f_eq_tensor / atg_eq,
+    ne / ne_scalar => f_ne_tensor / atg_ne,
+    gt / gt_scalar => f_gt_tensor / atg_gt,
+    lt / lt_scalar => f_lt_tensor / atg_lt,
+    ge / ge_scalar => f_ge_tensor / atg_ge,
+    le / le_scalar => f_le_tensor / atg_le,
+    remainder / remainder_scalar => f_remainder_tensor / atg_remainder,
 }
 
 #[napi]
@@ -202,7 +343,7 @@ impl Tensor {
     pub fn set_requires_grad(&mut self, value: bool) -> Result<()> {
         let t = self.get_mut()?;
         if value && !t.is_floating_point() {
-            return Err(invalid(format!("only Tensors of floating point dtype can require gradients (got {})", kind_name(t.kind()))));
+            return Err(invalid("only Tensors of floating point dtype can require gradients"));
         }
         *t = t.set_requires_grad(value);
         Ok(())
@@ -324,12 +465,12 @@ impl Tensor {
     pub fn clamp(&self, env: Env, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
         let t = self.get()?;
         let out = match (min, max) {
-            (Some(lo), Some(hi)) => t.f_clamp(scalar(lo), scalar(hi)),
-            (Some(lo), None) => t.f_clamp_min(scalar(lo)),
-            (None, Some(hi)) => t.f_clamp_max(scalar(hi)),
+            (Some(lo), Some(hi)) => raw::with_scalars(&[lo, hi], |s, out| unsafe { raw::atg_clamp(out, raw::tensor(t), s[0], s[1]) }).or_throw()?,
+            (Some(lo), None) => scalar_op(t, lo, raw::atg_clamp_min)?,
+            (None, Some(hi)) => scalar_op(t, hi, raw::atg_clamp_max)?,
             (None, None) => return Err(invalid("torch.clamp: At least one of 'min' or 'max' must not be None")),
         };
-        Tensor::wrap(&env, out.or_throw()?)
+        Tensor::wrap(&env, out)
     }
 
     #[napi(js_name = "where")]
@@ -339,11 +480,11 @@ impl Tensor {
 
     // ---- reductions -------------------------------------------------------
 
+    /// Without a dtype libtorch picks PyTorch's (int64 for integer and bool sums).
     #[napi]
     pub fn sum(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
         let t = self.get()?;
-        let default = if t.is_floating_point() { t.kind() } else { Kind::Int64 };
-        let kind = kind_arg(dtype, default)?;
+        let kind = optional_kind(dtype)?;
         let out = match dims {
             None => t.f_sum(kind),
             Some(d) => t.f_sum_dim_intlist(d.as_slice(), keepdim.unwrap_or(false), kind),
@@ -354,13 +495,7 @@ impl Tensor {
     #[napi]
     pub fn mean(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
         let t = self.get()?;
-        let kind = kind_arg(dtype, t.kind())?;
-        if !matches!(kind, Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16 | Kind::ComplexFloat | Kind::ComplexDouble) {
-            return Err(invalid(format!(
-                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
-                kind_name(kind)
-            )));
-        }
+        let kind = optional_kind(dtype)?;
         let out = match dims {
             None => t.f_mean(kind),
             Some(d) => t.f_mean_dim(d.as_slice(), keepdim.unwrap_or(false), kind),
@@ -414,14 +549,12 @@ impl Tensor {
 
     #[napi]
     pub fn softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
-        let dtype = dtype.map(|d| parse_kind(&d).or_throw()).transpose()?;
-        Tensor::wrap(&env, self.get()?.f_softmax(dim, dtype).or_throw()?)
+        Tensor::wrap(&env, self.get()?.f_softmax(dim, optional_kind(dtype)?).or_throw()?)
     }
 
     #[napi]
     pub fn log_softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
-        let dtype = dtype.map(|d| parse_kind(&d).or_throw()).transpose()?;
-        Tensor::wrap(&env, self.get()?.f_log_softmax(dim, dtype).or_throw()?)
+        Tensor::wrap(&env, self.get()?.f_log_softmax(dim, optional_kind(dtype)?).or_throw()?)
     }
 
     // ---- shape and indexing ----------------------------------------------
@@ -509,7 +642,9 @@ impl Tensor {
 
     #[napi]
     pub fn masked_fill(&self, env: Env, mask: &Tensor, value: f64) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_masked_fill(mask.get()?, scalar(value)).or_throw()?)
+        let (t, mask) = (self.get()?, mask.get()?);
+        let out = raw::with_scalars(&[value], |s, out| unsafe { raw::atg_masked_fill(out, raw::tensor(t), raw::tensor(mask), s[0]) });
+        Tensor::wrap(&env, out.or_throw()?)
     }
 
     #[napi]
@@ -527,8 +662,7 @@ impl Tensor {
 
     #[napi(js_name = "fill_")]
     pub fn fill_(&mut self, value: f64) -> Result<()> {
-        let _ = self.get_mut()?.f_fill_(scalar(value)).or_throw()?;
-        Ok(())
+        scalar_op(self.get_mut()?, value, raw::atg_fill_).map(drop)
     }
 
     #[napi(js_name = "copy_")]
@@ -547,8 +681,7 @@ impl Tensor {
 
     #[napi(js_name = "mulScalar_")]
     pub fn mul_scalar_(&mut self, value: f64) -> Result<()> {
-        let _ = self.get_mut()?.f_mul_scalar_(scalar(value)).or_throw()?;
-        Ok(())
+        scalar_op(self.get_mut()?, value, raw::atg_mul_scalar_).map(drop)
     }
 
     #[napi(js_name = "uniform_")]
@@ -574,6 +707,12 @@ impl Tensor {
     #[napi]
     pub fn is_leaf(&self) -> Result<bool> {
         Ok(self.get()?.is_leaf())
+    }
+
+    /// The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves.
+    #[napi]
+    pub fn grad_fn_name(&self) -> Result<Option<String>> {
+        Ok(raw::grad_fn_name(self.get()?))
     }
 
     #[napi]

@@ -202,7 +202,7 @@ export class Tensor {
       device: this._n.device,
       values,
       requiresGrad: this.requiresGrad,
-      gradFn: this.requiresGrad && !this.isLeaf ? 'unknown' : null,
+      gradFn: this._n.gradFnName(),
     });
   }
 

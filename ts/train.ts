@@ -248,12 +248,17 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   // Progress arrives through a queue that may drain after the promise
   // settles; records are delivered once each, in order, before fitAsync returns.
   let delivered = 0;
+  let stopped = false;
   const deliver = (record: EpochRecord) => {
-    if (record.epoch <= delivered || callbackError !== undefined) return;
+    if (record.epoch <= delivered || stopped) return;
     delivered = record.epoch;
     try {
-      if (opts.onEpoch!(record) === false) handle.cancel();
+      if (opts.onEpoch!(record) === false) {
+        stopped = true;
+        handle.cancel();
+      }
     } catch (err) {
+      stopped = true;
       callbackError = err;
       handle.cancel();
     }

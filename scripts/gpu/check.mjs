@@ -32,7 +32,7 @@ if (!report.cudaAvailable) {
 }
 
 // 1. Tutorial on cpu and cuda.
-function tutorial(device) {
+function tutorial(device, mode = 'auto') {
   const { X, y } = torch.makeCircles(1000, { noise: 0.01, randomState: 42 });
   const [Xtr, Xte, ytr, yte] = torch.trainTestSplit(X, y, { testSize: 0.2, randomState: 42 });
   torch.manualSeed(42);
@@ -45,17 +45,19 @@ function tutorial(device) {
     optimizer, criterion: new torch.nn.CrossEntropyLoss(),
     xTrain: torch.tensor(Xtr).to(device), yTrain: torch.tensor(ytr, { dtype: torch.long }).to(device),
     xTest: torch.tensor(Xte).to(device), yTest: torch.tensor(yte, { dtype: torch.long }).to(device),
-    epochs: 500,
+    epochs: 500, mode,
   });
   torch.cuda.synchronize();
   return { seconds: (performance.now() - t0) / 1000, last: history[history.length - 1], every50: history.filter((r) => r.epoch % 50 === 0) };
 }
 const cpu = tutorial('cpu');
 const gpu = tutorial('cuda');
+const gpuEager = tutorial('cuda', 'eager');
 const maxLossDiff = Math.max(...cpu.every50.map((r, i) => Math.abs(r.trainLoss - gpu.every50[i].trainLoss)));
-report.tutorial = { cpu: cpu.last, cuda: gpu.last, cpuSeconds: cpu.seconds, cudaSeconds: gpu.seconds, maxTrainLossDiffEvery50: maxLossDiff };
+report.tutorial = { cpu: cpu.last, cuda: gpu.last, cudaEager: gpuEager.last, cudaEagerSeconds: gpuEager.seconds, cpuSeconds: cpu.seconds, cudaSeconds: gpu.seconds, maxTrainLossDiffEvery50: maxLossDiff };
 log('tutorial cpu :', cpu.last, `${cpu.seconds.toFixed(2)} s`);
 log('tutorial cuda:', gpu.last, `${gpu.seconds.toFixed(2)} s`);
+log('tutorial cuda eager:', gpuEager.last, `${gpuEager.seconds.toFixed(2)} s`);
 log(`max |train loss cpu - cuda| at every 50th epoch: ${maxLossDiff.toExponential(2)}`);
 
 // 2. W2 on cuda: torchts fused vs PyTorch-Python, same data.

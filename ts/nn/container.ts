@@ -11,9 +11,12 @@ export class Sequential extends Module {
   constructor(...modules: Module[] | [Record<string, Module> | Map<string, Module>]) {
     super();
     const first = modules[0];
-    if (modules.length === 1 && !(first instanceof Module) && first !== undefined) {
+    if (modules.length === 1 && (first instanceof Map || (first !== null && typeof first === 'object' && !(first instanceof Module)))) {
       const entries = first instanceof Map ? [...first] : Object.entries(first as Record<string, Module>);
-      for (const [name, m] of entries) this.registerModule(name, m);
+      for (const [name, m] of entries) {
+        if (!(m instanceof Module)) throw new TypeError(`${String(m)} is not a Module subclass`);
+        this.registerModule(name, m);
+      }
     } else {
       (modules as Module[]).forEach((m, i) => {
         if (!(m instanceof Module)) throw new TypeError(`${String(m)} is not a Module subclass`);

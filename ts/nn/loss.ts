@@ -17,6 +17,21 @@ abstract class Loss extends Module {
 }
 
 /**
+ * PyTorch's _WeightedLoss: the class weight is a registered buffer, so it is
+ * in the state dict and moves with `to(device)`.
+ */
+abstract class WeightedLoss extends Loss {
+  constructor(weight: Tensor | null | undefined, reduction?: F.Reduction) {
+    super(reduction);
+    this.registerBuffer('weight', weight ?? null);
+  }
+
+  get weight(): Tensor | null {
+    return this._buffers.get('weight') ?? null;
+  }
+}
+
+/**
  * Cross entropy between logits `(N, C)` and class indices `(N)` (int64) or
  * class probabilities `(N, C)`.
  *
@@ -24,14 +39,12 @@ abstract class Loss extends Module {
  * const criterion = new nn.CrossEntropyLoss();
  * const loss = criterion.forward(model.forward(x), y);
  */
-export class CrossEntropyLoss extends Loss {
-  readonly weight: Tensor | null;
+export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
   constructor(opts: F.CrossEntropyOptions = {}) {
-    super(opts.reduction);
-    this.weight = opts.weight ?? null;
+    super(opts.weight, opts.reduction);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
@@ -41,13 +54,11 @@ export class CrossEntropyLoss extends Loss {
   }
 }
 
-export class NLLLoss extends Loss {
-  readonly weight: Tensor | null;
+export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
 
   constructor(opts: F.NLLLossOptions = {}) {
-    super(opts.reduction);
-    this.weight = opts.weight ?? null;
+    super(opts.weight, opts.reduction);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
 
@@ -66,14 +77,15 @@ export class MSELoss extends Loss {
   }
 }
 
-export class BCEWithLogitsLoss extends Loss {
-  readonly weight: Tensor | null;
-  readonly posWeight: Tensor | null;
-
+/** Binary cross entropy on logits; `posWeight` (one per class) weighs the positive term. */
+export class BCEWithLogitsLoss extends WeightedLoss {
   constructor(opts: F.BCEWithLogitsOptions = {}) {
-    super(opts.reduction);
-    this.weight = opts.weight ?? null;
-    this.posWeight = opts.posWeight ?? null;
+    super(opts.weight, opts.reduction);
+    this.registerBuffer('pos_weight', opts.posWeight ?? null);
+  }
+
+  get posWeight(): Tensor | null {
+    return this._buffers.get('pos_weight') ?? null;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -81,4 +93,4 @@ export class BCEWithLogitsLoss extends Loss {
   }
 }
 
-export { Loss };
+export { Loss, WeightedLoss };

@@ -41,12 +41,20 @@ export class Adam extends Optimizer<AdamOptions> {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
   }
 
-  protected createEngine(params: Parameter[], h: AdamOptions): NativeOptimizer {
+  private nativeOptions(h: AdamOptions) {
     checkAdam(h);
-    return native.NativeOptimizer.adam(params.map((p) => p._n), {
+    return {
       lr: h.lr, beta1: h.betas[0], beta2: h.betas[1], eps: h.eps, weightDecay: h.weightDecay,
       amsgrad: h.amsgrad, maximize: h.maximize, decoupledWeightDecay: this.isDecoupled(),
-    });
+    };
+  }
+
+  protected createEngine(params: Parameter[], h: AdamOptions): NativeOptimizer {
+    return native.NativeOptimizer.adam(params.map((p) => p._n), this.nativeOptions(h));
+  }
+
+  protected configureEngine(engine: NativeOptimizer, h: AdamOptions): void {
+    engine.configureAdam(this.nativeOptions(h));
   }
 
   /** AdamW overrides this; a method (not a field) because engines are built in the base constructor. */

@@ -1,5 +1,7 @@
 // Optimizer base: parameter groups, lazily created per-parameter state held
-// natively, one native call per group per step.
+// natively, one native call per group per step. Hyper-parameters live in
+// `paramGroups` as in PyTorch; changes there (schedulers, loaded state dicts)
+// reach the native engine at the next step.
 import type { NativeOptimizer } from '../native';
 import { argumentError } from '../errors';
 import type { Tensor } from '../tensor';
@@ -22,7 +24,8 @@ export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & { params: Parameter[] })[] = [];
   /** @internal one native optimizer per group. */
   _engines: NativeOptimizer[] = [];
-  private lrs: number[] = [];
+  /** The hyper-parameters each engine runs with, as `hyperKey` writes them. */
+  private configured: string[] = [];
 
   constructor(params: ParamsArg<H>, defaults: H) {
     this.defaults = defaults;
@@ -37,6 +40,14 @@ export abstract class Optimizer<H extends { lr: number }> {
   /** Validates hyper-parameters as torch.optim does, and builds the native engine. */
   protected abstract createEngine(params: Parameter[], hyper: H): NativeOptimizer;
 
+  /** Validates and hands new hyper-parameters to an engine, keeping its state. */
+  protected abstract configureEngine(engine: NativeOptimizer, hyper: H): void;
+
+  private hyperKey(group: H & { params: Parameter[] }): string {
+    const { params: _params, ...hyper } = group;
+    return JSON.stringify(hyper);
+  }
+
   addParamGroup(group: Partial<H> & { params: Iterable<Parameter> }): void {
     const params = [...group.params];
     for (const p of params) {
@@ -49,7 +60,20 @@ export abstract class Optimizer<H extends { lr: number }> {
     const full = { ...this.defaults, ...group, params } as H & { params: Parameter[] };
     this._engines.push(this.createEngine(params, full));
     this.paramGroups.push(full);
-    this.lrs.push(full.lr);
+    this.configured.push(this.hyperKey(full));
+  }
+
+  /**
+   * @internal Pushes hyper-parameters changed in `paramGroups` (an lr
+   * schedule, momentum or betas cycling, a loaded state dict) to the engines.
+   */
+  _syncEngines(): void {
+    this.paramGroups.forEach((g, i) => {
+      const key = this.hyperKey(g);
+      if (key === this.configured[i]) return;
+      this.configureEngine(this._engines[i]!, g);
+      this.configured[i] = key;
+    });
   }
 
   /** Clears (by default) or zeroes the gradients of every optimized parameter. */
@@ -60,13 +84,8 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** One update of every parameter that has a gradient. */
   step(): void {
-    this.paramGroups.forEach((g, i) => {
-      if (g.lr !== this.lrs[i]) {
-        this._engines[i]!.setLr(g.lr);
-        this.lrs[i] = g.lr;
-      }
-      this._engines[i]!.step();
-    });
+    this._syncEngines();
+    for (const engine of this._engines) engine.step();
   }
 
   /** @internal position of each parameter across groups, as state_dict numbers them. */
@@ -92,6 +111,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     return { state, paramGroups };
   }
 
+  /** Restores hyper-parameters and per-parameter state (copied, moved to each parameter's device and dtype). */
   loadStateDict(sd: OptimizerStateDict): void {
     if (sd.paramGroups.length !== this.paramGroups.length) {
       throw argumentError('loaded state dict has a different number of parameter groups');
@@ -101,14 +121,15 @@ export abstract class Optimizer<H extends { lr: number }> {
         throw argumentError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
       }
     });
-    for (const [index, , gi, pi] of this.indexed()) {
-      const s = sd.state.get(index);
-      if (s) this.setParamState(this._engines[gi]!, pi, s);
-    }
     sd.paramGroups.forEach((g, i) => {
       const { params: _ignored, ...hyper } = g;
       Object.assign(this.paramGroups[i]!, hyper);
     });
+    this._syncEngines();
+    for (const [index, , gi, pi] of this.indexed()) {
+      const s = sd.state.get(index);
+      if (s) this.setParamState(this._engines[gi]!, pi, s);
+    }
   }
 }
 

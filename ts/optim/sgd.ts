@@ -31,14 +31,21 @@ export class SGD extends Optimizer<SGDOptions> {
     super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
   }
 
-  protected createEngine(params: Parameter[], h: SGDOptions): NativeOptimizer {
+  /** The checks and messages of torch/optim/sgd.py, then the engine's options. */
+  private nativeOptions(h: SGDOptions) {
     if (!(h.lr >= 0)) throw argumentError(`Invalid learning rate: ${h.lr}`);
     if (!(h.momentum >= 0)) throw argumentError(`Invalid momentum value: ${h.momentum}`);
     if (!(h.weightDecay >= 0)) throw argumentError(`Invalid weight_decay value: ${h.weightDecay}`);
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw argumentError('Nesterov momentum requires a momentum and zero dampening');
-    return native.NativeOptimizer.sgd(params.map((p) => p._n), {
-      lr: h.lr, momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay, nesterov: h.nesterov, maximize: h.maximize,
-    });
+    return { lr: h.lr, momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay, nesterov: h.nesterov, maximize: h.maximize };
+  }
+
+  protected createEngine(params: Parameter[], h: SGDOptions): NativeOptimizer {
+    return native.NativeOptimizer.sgd(params.map((p) => p._n), this.nativeOptions(h));
+  }
+
+  protected configureEngine(engine: NativeOptimizer, h: SGDOptions): void {
+    engine.configureSgd(this.nativeOptions(h));
   }
 
   protected paramState(engine: NativeOptimizer, i: number): Record<string, Tensor | number> | null {

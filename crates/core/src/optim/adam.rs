@@ -1,5 +1,5 @@
 //! Adam and AdamW, mirroring `_single_tensor_adam` (PyTorch 2.11, CPU default).
-use super::Optimizer;
+use super::{add_scaled, Optimizer};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -75,7 +75,7 @@ impl Adam {
             if decoupled_weight_decay {
                 let _ = param.f_mul_scalar_(1.0 - lr * weight_decay)?;
             } else {
-                grad = grad.f_add(&param.f_mul_scalar(weight_decay)?)?;
+                grad = add_scaled(&grad, param, weight_decay)?;
             }
         }
         // exp_avg.lerp_(grad, 1 - beta1)

@@ -1,5 +1,5 @@
 //! SGD with momentum, dampening, Nesterov and weight decay (`_single_tensor_sgd`).
-use super::Optimizer;
+use super::{add_scaled, add_scaled_, Optimizer};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -59,29 +59,50 @@ impl Optimizer for Sgd {
                 grad = grad.f_neg()?;
             }
             if weight_decay != 0.0 {
-                grad = grad.f_add(&param.f_mul_scalar(weight_decay)?)?;
+                grad = add_scaled(&grad, param, weight_decay)?;
             }
             if momentum != 0.0 {
                 let b = match buf {
                     Some(b) => {
                         let _ = b.f_mul_scalar_(momentum)?;
-                        let _ = b.f_add_(&grad.f_mul_scalar(1.0 - dampening)?)?;
+                        add_scaled_(b, &grad, 1.0 - dampening)?;
                         b.shallow_clone()
                     }
                     None => {
-                        let b = grad.f_detach()?.f_clone(&grad)?;
+                        // A copy: the grad's storage is zeroed and reused by the next backward.
+                        let b = grad.f_detach_copy()?;
                         *buf = Some(b.shallow_clone());
                         b
                     }
                 };
-                grad = if nesterov { grad.f_add(&b.f_mul_scalar(momentum)?)? } else { b };
+                grad = if nesterov { add_scaled(&grad, &b, momentum)? } else { b };
             }
-            let _ = param.f_sub_(&grad.f_mul_scalar(lr)?)?;
+            add_scaled_(param, &grad, -lr)?;
         }
         Ok(())
     }
 
     fn params(&self) -> &[Tensor] {
         &self.params
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn momentum_buffer_survives_zero_grad() {
+        // torch: step 1 buf = g; step 2 buf = 0.9 * g + g; p -= lr * buf each step.
+        let p = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
+        let mut opt = Sgd::new(vec![p.shallow_clone()], SgdConfig { lr: 0.5, momentum: 0.9, ..Default::default() }).unwrap();
+        for _ in 0..2 {
+            opt.zero_grad();
+            (&p * 2.0).sum(Kind::Float).backward();
+            opt.step().unwrap();
+        }
+        let got = p.detach().to_device(Device::Cpu).double_value(&[0]);
+        assert!((got - (1.0 - 0.5 * 2.0 - 0.5 * 3.8)).abs() < 1e-6, "{got}");
     }
 }
