@@ -21,3 +21,15 @@ export { accuracy, confusionMatrix, precisionScore, recallScore, f1Score } from 
 
 /** The libtorch version this build targets. */
 export const LIBTORCH_VERSION = '2.11.0';
+
+// trainTestSplit takes tensors too: rows are picked with indexSelect on dim 0.
+import { registerSplittable } from './data/split';
+import { Tensor as TensorClass } from './tensor';
+import { tensor as makeTensor } from './creation';
+registerSplittable(
+  (x) => x instanceof TensorClass,
+  (x, indices) => {
+    const t = x as TensorClass;
+    return t.indexSelect(0, makeTensor(indices, { dtype: 'int64', device: t.device }));
+  },
+);
