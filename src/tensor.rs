@@ -72,11 +72,15 @@ pub mod raw {
         t.as_ptr().cast_mut().cast()
     }
 
-    /// A JS number as the Scalar Python would make of the same literal:
-    /// integral values are ints, so int tensors keep their dtype (`x + 2`).
+    /// Whether a JS number stands for a Python int literal: JS cannot tell
+    /// 2 from 2.0, so integral values are ints (int tensors keep their dtype
+    /// in `x + 2`); -0 stays a float, as only a float can be -0.
+    pub fn is_int_literal(value: f64) -> bool {
+        value.fract() == 0.0 && value.abs() < 9.2e18 && !(value == 0.0 && value.is_sign_negative())
+    }
+
     fn new_scalar(value: f64) -> RawScalar {
-        let integral = value.fract() == 0.0 && value.abs() < 9.2e18 && !(value == 0.0 && value.is_sign_negative());
-        unsafe { if integral { ats_int(value as i64) } else { ats_float(value) } }
+        unsafe { if is_int_literal(value) { ats_int(value as i64) } else { ats_float(value) } }
     }
 
     /// Runs `call` with `values` as libtorch Scalars and takes its one output,
@@ -237,9 +241,9 @@ macro_rules! unary_ops {
     };
 }
 
-/// Tensor-tensor ops with broadcasting, and their Python-scalar variants.
+/// Tensor-tensor ops with broadcasting.
 macro_rules! binary_ops {
-    ($($name:ident / $scalar_name:ident => $op:ident / $scalar_op:ident),* $(,)?) => {
+    ($($name:ident => $op:ident),* $(,)?) => {
         #[napi]
         impl Tensor {
             $(
@@ -247,13 +251,62 @@ macro_rules! binary_ops {
                 pub fn $name(&self, env: Env, other: &Tensor) -> Result<Tensor> {
                     Tensor::wrap(&env, self.get()?.$op(other.get()?).or_throw()?)
                 }
+            )*
+        }
+    };
+}
+
+/// Ops with a Python number that Python sends to the Scalar overload.
+macro_rules! scalar_ops {
+    ($($name:ident => $atg:ident),* $(,)?) => {
+        #[napi]
+        impl Tensor {
+            $(
                 #[napi]
-                pub fn $scalar_name(&self, env: Env, other: f64) -> Result<Tensor> {
-                    Tensor::wrap(&env, scalar_op(self.get()?, other, raw::$scalar_op)?)
+                pub fn $name(&self, env: Env, other: f64) -> Result<Tensor> {
+                    Tensor::wrap(&env, scalar_op(self.get()?, other, raw::$atg)?)
                 }
             )*
         }
     };
+}
+
+/// `x + 2` and the like: Python wraps the number in a 0-dim tensor and calls
+/// the Tensor overload, so that is what autograd records (`AddBackward0`).
+macro_rules! number_ops {
+    ($($name:ident => $op:ident),* $(,)?) => {
+        #[napi]
+        impl Tensor {
+            $(
+                #[napi]
+                pub fn $name(&self, env: Env, other: f64) -> Result<Tensor> {
+                    let t = self.get()?;
+                    Tensor::wrap(&env, t.$op(&number_tensor(t, other)?).or_throw()?)
+                }
+            )*
+        }
+    };
+}
+
+/// The 0-dim tensor that stands for a JS number beside `t`, with a dtype that
+/// promotes as Python's wrapped numbers do: beside a tensor of a lower
+/// category (int tensor, float number) it takes the default dtype, otherwise
+/// `t`'s dtype wins. A float number beside a dimensioned float tensor stays
+/// float64 so the op sees the exact double, as it does in Python.
+fn number_tensor(t: &TchTensor, value: f64) -> Result<TchTensor> {
+    let kind = t.kind();
+    let (number, target) = if raw::is_int_literal(value) {
+        let integral = !t.is_floating_point() && kind != Kind::Bool && !matches!(kind, Kind::ComplexFloat | Kind::ComplexDouble);
+        (TchTensor::from(value as i64), if integral { kind } else { Kind::Int64 })
+    } else if t.is_floating_point() {
+        (TchTensor::from(value), if t.dim() > 0 { Kind::Double } else { kind })
+    } else {
+        (TchTensor::from(value), Kind::Float)
+    };
+    if target == Kind::Double || target == Kind::Int64 && !matches!(kind, Kind::Int64) && raw::is_int_literal(value) && !t.is_floating_point() && kind != Kind::Bool {
+        return Ok(number);
+    }
+    number.f_to_kind(target).or_throw()
 }
 
 unary_ops! {
@@ -267,18 +320,19 @@ unary_ops! {
 }
 
 binary_ops! {
-    add / add_scalar => f_add / atg_add_scalar,
-    sub / sub_scalar => f_sub / atg_sub_scalar,
-    mul / mul_scalar => f_mul / atg_mul_scalar,
-    div / div_scalar => f_div / atg_div_scalar,
-    pow / pow_scalar => f_pow / atg_pow_tensor_scalar,
-    eq / eq_scalar => f_eq_tensor / atg_eq,
-    ne / ne_scalar => f_ne_tensor / atg_ne,
-    gt / gt_scalar => f_gt_tensor / atg_gt,
-    lt / lt_scalar => f_lt_tensor / atg_lt,
-    ge / ge_scalar => f_ge_tensor / atg_ge,
-    le / le_scalar => f_le_tensor / atg_le,
-    remainder / remainder_scalar => f_remainder_tensor / atg_remainder,
+    add => f_add, sub => f_sub, mul => f_mul, div => f_div, pow => f_pow,
+    eq => f_eq_tensor, ne => f_ne_tensor, gt => f_gt_tensor, lt => f_lt_tensor,
+    ge => f_ge_tensor, le => f_le_tensor, remainder => f_remainder_tensor,
+}
+
+number_ops! {
+    add_scalar => f_add, sub_scalar => f_sub, mul_scalar => f_mul, div_scalar => f_div,
+}
+
+scalar_ops! {
+    pow_scalar => atg_pow_tensor_scalar, remainder_scalar => atg_remainder,
+    eq_scalar => atg_eq, ne_scalar => atg_ne, gt_scalar => atg_gt,
+    lt_scalar => atg_lt, ge_scalar => atg_ge, le_scalar => atg_le,
 }
 
 #[napi]
