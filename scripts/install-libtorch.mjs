@@ -11,8 +11,13 @@
 // here, every extracted file checked against the wheel's RECORD, every NEEDED
 // entry of libtorch_cpu.so present), with progress on stderr.
 //
-// Usage: node scripts/install-libtorch.mjs [--force] [--print-dir]
+// Usage: node scripts/install-libtorch.mjs [--force] [--print-dir] [--cuda]
 // Env:   TORCHTS_LIBTORCH  install/lookup directory (default: $XDG_CACHE_HOME/torchts/libtorch-2.11.0-cpu)
+//
+// --cuda also installs the full CUDA build (torch 2.11.0+cu130 and its NVIDIA
+// wheels, ~3 GB) with `pip install --target` into
+// $XDG_CACHE_HOME/torchts/libtorch-2.11.0-cuda, where the loader finds
+// libtorch_cuda.so and loads it at run time.
 
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -57,6 +62,11 @@ const WHEELS = {
     },
   ],
 };
+
+export function cudaLibtorchDir() {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'torchts', `libtorch-${LIBTORCH_VERSION}-cuda`);
+}
 
 export function defaultLibtorchDir() {
   if (process.env.TORCHTS_LIBTORCH) return path.resolve(process.env.TORCHTS_LIBTORCH);
@@ -278,9 +288,31 @@ export async function installLibtorch({ dir = defaultLibtorchDir(), force = fals
   return dir;
 }
 
+/** The CUDA build for run-time loading: pip resolves torch 2.11.0's NVIDIA wheels. */
+export function installCudaLibtorch({ dir = cudaLibtorchDir(), force = false } = {}) {
+  const marker = path.join(dir, 'torch', 'lib', 'libtorch_cuda.so');
+  if (!force && fs.existsSync(marker)) {
+    log(`CUDA libtorch ${LIBTORCH_VERSION} already installed in ${dir}`);
+    return dir;
+  }
+  if (process.platform !== 'linux') throw new Error('the CUDA build of libtorch is only available for Linux');
+  log(`installing torch==${LIBTORCH_VERSION} (CUDA) and its NVIDIA libraries with pip into ${dir} (~3 GB)`);
+  const python = process.env.PYTHON || 'python3';
+  const result = spawnSync(python, [
+    '-m', 'pip', 'install', '--disable-pip-version-check', '--no-compile', '--upgrade',
+    '--only-binary=:all:', '--python-version', '3.11', '--implementation', 'cp',
+    '--platform', 'manylinux_2_28_x86_64', '--platform', 'manylinux_2_27_x86_64', '--platform', 'manylinux_2_17_x86_64',
+    '--target', dir, `torch==${LIBTORCH_VERSION}`,
+  ], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.error || result.status !== 0) throw new Error(`pip install of the CUDA libtorch failed (${result.error?.message ?? `exit ${result.status}`})`);
+  if (!fs.existsSync(marker)) throw new Error(`${marker} is missing after the install`);
+  return dir;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const args = process.argv.slice(2);
   try {
+    if (args.includes('--cuda')) installCudaLibtorch({ force: args.includes('--force') });
     const dir = await installLibtorch({ force: args.includes('--force') });
     if (args.includes('--print-dir')) process.stdout.write(`${dir}\n`);
   } catch (err) {

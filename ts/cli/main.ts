@@ -9,11 +9,15 @@ const HELP = `Usage: torchts <command> [options]
 Commands:
   circles            train the PyTorch two-circles tutorial (torchts circles --help)
   doctor             versions, where libtorch was found, devices, and a self-test
-  install-libtorch   download libtorch 2.11.0 (CPU) into the per-user cache
+  install-libtorch   download libtorch 2.11.0 (CPU) into the per-user cache;
+                     --cuda adds the CUDA build (~3 GB), loaded at run time on NVIDIA machines
   help               this help
 
 Environment:
-  TORCHTS_LIBTORCH   a libtorch 2.11.0 directory to use instead of the per-user cache
+  TORCHTS_LIBTORCH        a libtorch 2.11.0 directory to use instead of the per-user cache
+  TORCHTS_CUDA_LIBTORCH   a CUDA libtorch 2.11.0 lib directory (holding libtorch_cuda.so)
+  TORCHTS_PYTHON          the Python whose torch 2.11.0 may serve as libtorch
+  TORCHTS_DISABLE_CUDA    set to skip loading CUDA
 `;
 
 function packageRoot(): string {
@@ -44,9 +48,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'install-libtorch': {
       const script = pathToFileURL(path.join(packageRoot(), 'scripts', 'install-libtorch.mjs')).href;
-      const { installLibtorch } = (await import(script)) as { installLibtorch: (o: { force: boolean }) => Promise<string> };
-      const dir = await installLibtorch({ force: rest.includes('--force') });
-      process.stdout.write(`${dir}\n`);
+      const installer = (await import(script)) as {
+        installLibtorch: (o: { force: boolean }) => Promise<string>;
+        installCudaLibtorch: (o: { force: boolean }) => string;
+      };
+      const force = rest.includes('--force');
+      if (rest.includes('--cuda')) process.stdout.write(`${installer.installCudaLibtorch({ force })}\n`);
+      process.stdout.write(`${await installer.installLibtorch({ force })}\n`);
       return 0;
     }
     case 'circles': {
