@@ -301,7 +301,9 @@ export function installCudaLibtorch({ dir = cudaLibtorchDir(), force = false } =
   const result = spawnSync(python, [
     '-m', 'pip', 'install', '--disable-pip-version-check', '--no-compile', '--upgrade',
     '--only-binary=:all:', '--python-version', '3.11', '--implementation', 'cp',
-    '--platform', 'manylinux_2_28_x86_64', '--platform', 'manylinux_2_27_x86_64', '--platform', 'manylinux_2_17_x86_64',
+    // pip matches platform tags literally, and NVIDIA's wheels use several.
+    ...['manylinux_2_28', 'manylinux_2_27', 'manylinux_2_26', 'manylinux_2_25', 'manylinux_2_24', 'manylinux_2_17', 'manylinux2014']
+      .flatMap((tag) => ['--platform', `${tag}_x86_64`]),
     '--target', dir, `torch==${LIBTORCH_VERSION}`,
   ], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.error || result.status !== 0) throw new Error(`pip install of the CUDA libtorch failed (${result.error?.message ?? `exit ${result.status}`})`);
