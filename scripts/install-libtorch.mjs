@@ -300,10 +300,8 @@ export function installCudaLibtorch({ dir = cudaLibtorchDir(), force = false } =
   const python = process.env.PYTHON || 'python3';
   const result = spawnSync(python, [
     '-m', 'pip', 'install', '--disable-pip-version-check', '--no-compile', '--upgrade',
-    '--only-binary=:all:', '--python-version', '3.11', '--implementation', 'cp',
-    // pip matches platform tags literally, and NVIDIA's wheels use several.
-    ...['manylinux_2_28', 'manylinux_2_27', 'manylinux_2_26', 'manylinux_2_25', 'manylinux_2_24', 'manylinux_2_17', 'manylinux2014']
-      .flatMap((tag) => ['--platform', `${tag}_x86_64`]),
+    // The local interpreter's wheels: the shared libraries are the same for every Python version.
+    '--only-binary=:all:',
     '--target', dir, `torch==${LIBTORCH_VERSION}`,
   ], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.error || result.status !== 0) throw new Error(`pip install of the CUDA libtorch failed (${result.error?.message ?? `exit ${result.status}`})`);
