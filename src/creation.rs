@@ -30,7 +30,7 @@ pub fn empty(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<St
 /// torch.full infers int64 from an integral fill value, float32 otherwise, bool from booleans (TS side).
 #[napi]
 pub fn full(env: Env, shape: Vec<i64>, value: f64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    let default = if value.fract() == 0.0 && value.is_finite() { Kind::Int64 } else { Kind::Float };
+    let default = if raw::is_int_literal(value) { Kind::Int64 } else { Kind::Float };
     let (kind, device) = options(dtype, device, default)?;
     let out = raw::with_scalars(&[value], |s, out| unsafe {
         raw::atg_full(out, shape.as_ptr(), shape.len() as i32, s[0], raw::kind_code(kind), raw::device_code(device))
@@ -61,7 +61,7 @@ pub fn randperm(env: Env, n: i64, dtype: Option<String>, device: Option<String>)
 /// torch.arange: int64 when start, end and step are all integral, else float32.
 #[napi]
 pub fn arange(env: Env, start: f64, end: f64, step: f64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    let integral = [start, end, step].iter().all(|v| v.fract() == 0.0);
+    let integral = [start, end, step].into_iter().all(raw::is_int_literal);
     let (kind, device) = options(dtype, device, if integral { Kind::Int64 } else { Kind::Float })?;
     let out = raw::with_scalars(&[start, end, step], |s, out| unsafe {
         raw::atg_arange_start_step(out, s[0], s[1], s[2], raw::kind_code(kind), raw::device_code(device))
@@ -71,7 +71,11 @@ pub fn arange(env: Env, start: f64, end: f64, step: f64, dtype: Option<String>, 
 
 #[napi]
 pub fn linspace(env: Env, start: f64, end: f64, steps: i64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_linspace(start, end, steps, options(dtype, device, Kind::Float)?).or_throw()?)
+    let (kind, device) = options(dtype, device, Kind::Float)?;
+    let out = raw::with_scalars(&[start, end], |s, out| unsafe {
+        raw::atg_linspace(out, s[0], s[1], steps, raw::kind_code(kind), raw::device_code(device))
+    });
+    Tensor::wrap(&env, out.or_throw()?)
 }
 
 #[napi]

@@ -24,14 +24,40 @@ pub fn save_safetensors(names: Vec<String>, tensors: Vec<&Tensor>, path: String)
     TchTensor::write_safetensors(&cpu, &path).or_throw()
 }
 
+/// What each safetensors parse error means, for the one-line message.
+fn explain(kind: &str) -> &'static str {
+    match kind {
+        "HeaderTooSmall" => "the file is shorter than the 8-byte header length",
+        "HeaderTooLarge" | "InvalidHeaderLength" => "the header length does not fit the file",
+        "InvalidHeaderStart" | "InvalidHeader" | "InvalidHeaderDeserialization" => "the header is not valid safetensors JSON",
+        "MetadataIncompleteBuffer" => "the file is shorter than its header says (truncated?)",
+        "TensorInvalidInfo" | "InvalidTensorView" => "a tensor's shape and dtype disagree with its byte range",
+        "InvalidOffset" => "tensor byte ranges overlap or leave gaps",
+        _ => "",
+    }
+}
+
+/// `{path}: not a valid safetensors file (Kind: meaning)` from tch's
+/// "safetensors error {path}: Kind" text.
+fn load_error(path: &str, text: &str) -> Error {
+    let summary = torchts_core::error::summarize_libtorch_message(text);
+    let kind = summary.rsplit(": ").next().unwrap_or(&summary).trim().to_string();
+    let detail = match explain(&kind) {
+        "" => kind,
+        meaning => format!("{kind}: {meaning}"),
+    };
+    invalid(format!("{path}: not a valid safetensors file ({detail})"))
+}
+
 #[napi]
 pub fn load_safetensors(env: Env, path: String) -> Result<NamedTensors> {
     if !std::path::Path::new(&path).exists() {
         return Err(invalid(format!("No such file or directory: '{path}'")));
     }
+    // tch panics on some inputs instead of returning an error: never let that reach JS as a crash.
     let loaded = std::panic::catch_unwind(|| TchTensor::read_safetensors(&path))
         .map_err(|_| invalid(format!("{path}: not a valid safetensors file")))?
-        .map_err(|e| invalid(format!("{path}: not a valid safetensors file ({})", torchts_core::error::summarize_libtorch_message(&e.to_string()))))?;
+        .map_err(|e| load_error(&path, &e.to_string()))?;
     let mut names = Vec::with_capacity(loaded.len());
     let mut tensors = Vec::with_capacity(loaded.len());
     for (name, t) in loaded {

@@ -46,10 +46,6 @@ pub mod raw {
         fn ats_free(s: RawScalar);
         fn get_and_reset_last_err() -> *mut c_char;
         fn free(p: *mut c_void);
-        pub fn atg_add_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_sub_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_mul_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_div_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
         pub fn atg_pow_tensor_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
         pub fn atg_remainder(out: *mut RawTensor, t: RawTensor, s: RawScalar);
         pub fn atg_eq(out: *mut RawTensor, t: RawTensor, s: RawScalar);
@@ -65,6 +61,8 @@ pub mod raw {
         pub fn atg_fill_(out: *mut RawTensor, t: RawTensor, value: RawScalar);
         pub fn atg_mul_scalar_(out: *mut RawTensor, t: RawTensor, s: RawScalar);
         pub fn atg_full(out: *mut RawTensor, size: *const i64, size_len: c_int, value: RawScalar, kind: c_int, device: c_int);
+        pub fn atg_scalar_tensor(out: *mut RawTensor, s: RawScalar, kind: c_int, device: c_int);
+        pub fn atg_linspace(out: *mut RawTensor, start: RawScalar, end: RawScalar, steps: i64, kind: c_int, device: c_int);
         pub fn atg_arange_start_step(out: *mut RawTensor, start: RawScalar, end: RawScalar, step: RawScalar, kind: c_int, device: c_int);
     }
 
@@ -290,23 +288,26 @@ macro_rules! number_ops {
 
 /// The 0-dim tensor that stands for a JS number beside `t`, with a dtype that
 /// promotes as Python's wrapped numbers do: beside a tensor of a lower
-/// category (int tensor, float number) it takes the default dtype, otherwise
-/// `t`'s dtype wins. A float number beside a dimensioned float tensor stays
-/// float64 so the op sees the exact double, as it does in Python.
+/// category (a float number, an int tensor) it takes the default dtype,
+/// otherwise `t`'s dtype wins. Made as int64/float64 and then cast, so
+/// out-of-range values wrap as in Python rather than failing.
 fn number_tensor(t: &TchTensor, value: f64) -> Result<TchTensor> {
     let kind = t.kind();
-    let (number, target) = if raw::is_int_literal(value) {
-        let integral = !t.is_floating_point() && kind != Kind::Bool && !matches!(kind, Kind::ComplexFloat | Kind::ComplexDouble);
-        (TchTensor::from(value as i64), if integral { kind } else { Kind::Int64 })
-    } else if t.is_floating_point() {
-        (TchTensor::from(value), if t.dim() > 0 { Kind::Double } else { kind })
+    let int_literal = raw::is_int_literal(value);
+    let int_tensor = !t.is_floating_point() && !matches!(kind, Kind::Bool | Kind::ComplexFloat | Kind::ComplexDouble);
+    let natural = if int_literal { Kind::Int64 } else { Kind::Double };
+    let target = if t.dim() == 0 && (t.is_floating_point() || int_literal && int_tensor) {
+        kind // two 0-dim operands promote together: the number must not widen t
+    } else if !int_literal && !t.is_floating_point() {
+        Kind::Float
     } else {
-        (TchTensor::from(value), Kind::Float)
+        natural // a dimensioned t wins within its category, and the op sees the exact value
     };
-    if target == Kind::Double || target == Kind::Int64 && !matches!(kind, Kind::Int64) && raw::is_int_literal(value) && !t.is_floating_point() && kind != Kind::Bool {
-        return Ok(number);
-    }
-    number.f_to_kind(target).or_throw()
+    let number = raw::with_scalars(&[value], |s, out| unsafe {
+        raw::atg_scalar_tensor(out, s[0], raw::kind_code(natural), raw::device_code(Device::Cpu))
+    })
+    .or_throw()?;
+    if target == natural { Ok(number) } else { number.f_to_kind(target).or_throw() }
 }
 
 unary_ops! {
@@ -479,10 +480,14 @@ impl Tensor {
         Tensor::wrap(&env, out)
     }
 
+    /// A copy with its own storage. (tch's `f_clone(out)` is `clone_out`,
+    /// which writes into `out` and refuses autograd; libtorch's C API has no
+    /// plain clone, so this is `to(copy=True)`: the same values, strides and
+    /// gradients, recorded as `ToCopyBackward0` where PyTorch says `CloneBackward0`.)
     #[napi]
     pub fn clone(&self, env: Env) -> Result<Tensor> {
         let t = self.get()?;
-        Tensor::wrap(&env, t.f_clone(t).or_throw()?)
+        Tensor::wrap(&env, t.f_to_dtype_layout((t.kind(), t.device()), false, true).or_throw()?)
     }
 
     #[napi]

@@ -22,8 +22,15 @@ function splitOptions(args: SizeAndOptions): [number[], TensorOptions] {
   return [sizeArgs(sizes), hasOptions ? (last as TensorOptions) : {}];
 }
 
+/** Applies `requiresGrad`, refusing (and freeing) a tensor that cannot have gradients. */
 function finish(t: Tensor, opts: TensorOptions): Tensor {
-  if (opts.requiresGrad) t.requiresGrad = true;
+  if (opts.requiresGrad) {
+    if (!t.dtype.isFloatingPoint) {
+      t.dispose();
+      throw argumentError('Only Tensors of floating point and complex dtype can require gradients');
+    }
+    t.requiresGrad = true;
+  }
   return t;
 }
 

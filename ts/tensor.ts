@@ -173,7 +173,14 @@ export class Tensor {
   /** A typed-array copy of the elements (row-major). float16/bfloat16 come back as Float32Array. */
   data(): TypedArray {
     const dtype = this.dtype;
-    if (dtype.name === 'float16' || dtype.name === 'bfloat16') return this.to({ dtype: 'float32' }).data();
+    if (dtype.name === 'float16' || dtype.name === 'bfloat16') {
+      const widened = this.float();
+      try {
+        return widened.data();
+      } finally {
+        widened.dispose();
+      }
+    }
     return viewBytes(this._n.data(), dtype);
   }
 
@@ -410,6 +417,12 @@ export class Tensor {
 
   /** Accumulates gradients into the leaves; `gradient` is required for non-scalar tensors. */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
+    if (gradient) {
+      const [given, own] = [gradient.shape, this.shape];
+      if (given.join() !== own.join()) {
+        throw argumentError(`Mismatch in shape: grad_output[0] has a shape of torch.Size([${given.join(', ')}]) and output[0] has a shape of torch.Size([${own.join(', ')}]).`);
+      }
+    }
     this._n.backward(gradient?._n, opts.retainGraph);
     backwardPasses++;
   }

@@ -73,7 +73,7 @@ function layerSpec(m: Module, params: Parameter[]): string | null {
 
 /** The fused description of (model, criterion, optimizer), or the reason it cannot be fused. */
 function planFused(model: Module, opts: FitOptions): FusedPlan | string {
-  const modules = model instanceof Sequential ? [...model.children()] : [model];
+  const modules = model instanceof Sequential ? [...model] : [model];
   const params: Parameter[] = [];
   const layers: string[] = [];
   for (const m of modules) {
@@ -182,10 +182,6 @@ function eagerEpoch(model: Module, opts: FitOptions, epoch: number): EpochRecord
   return record;
 }
 
-function syncLearningRate(optimizer: Optimizer<{ lr: number }>): void {
-  // step() syncs group lr changes; fused fits never call it, so do it here.
-  optimizer.paramGroups.forEach((g, i) => optimizer._engines[i]!.setLr(g.lr));
-}
 
 function fusedOrReason(model: Module, opts: FitOptions): FusedPlan | null {
   if (opts.mode === 'eager') return null;
@@ -209,7 +205,7 @@ export function fit(model: Module, opts: FitOptions): EpochRecord[] {
   model._checkNotBusy();
   const plan = fusedOrReason(model, opts);
   if (plan) {
-    syncLearningRate(opts.optimizer);
+    opts.optimizer._syncEngines(); // hyper-parameter changes and moved params reach the engine
     model.train();
     const records = native.fit(
       opts.optimizer._engines[0]!,
@@ -242,7 +238,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   opts.signal?.throwIfAborted();
   const plan = fusedOrReason(model, { ...opts, mode: opts.mode ?? 'auto' });
   if (!plan) return fitEagerYielding(model, opts);
-  syncLearningRate(opts.optimizer);
+  opts.optimizer._syncEngines();
   const handle = new native.FitHandle();
   let callbackError: unknown;
   // Progress arrives through a queue that may drain after the promise

@@ -1,6 +1,8 @@
 // nn.Sequential: children run in order; built from modules or a named map.
 import { Module } from './module';
 import { argumentError } from '../errors';
+import { Tensor } from '../tensor';
+import { isBuiltinLayer } from './builtin';
 
 export class Sequential extends Module {
   /**
@@ -31,7 +33,7 @@ export class Sequential extends Module {
 
   /** `seq.at(i)` is Python's `seq[i]` (negative indices count from the end). */
   at(index: number): Module {
-    const items = [...this.children()];
+    const items = [...this];
     const i = index < 0 ? index + items.length : index;
     if (i < 0 || i >= items.length) throw argumentError(`index ${index} is out of range`);
     return items[i]!;
@@ -42,14 +44,25 @@ export class Sequential extends Module {
     return this;
   }
 
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children();
+  /** Every layer in order, a module added twice included (Python iterates `_modules.values()`). */
+  *[Symbol.iterator](): Iterator<Module> {
+    for (const [, m] of this._childSlots()) yield m;
   }
 
-  override forward(input: unknown): unknown {
+  override forward(input: Tensor): Tensor {
     this._checkNotBusy();
-    let x = input;
-    for (const m of this.children()) x = m.forward(x);
-    return x;
+    let x: unknown = input;
+    let producedByBuiltin = false;
+    for (const m of this) {
+      const next = m.forward(x);
+      // An activation made by one built-in layer and consumed by another is
+      // referenced by nobody else: free it now instead of at the next GC, so
+      // (on CUDA) the caching allocator can reuse its block. Autograd keeps
+      // its own references to whatever backward needs.
+      if (producedByBuiltin && isBuiltinLayer(m) && next !== x && x instanceof Tensor) x.dispose();
+      producedByBuiltin = isBuiltinLayer(m) && next !== x && next !== input;
+      x = next;
+    }
+    return x as Tensor;
   }
 }

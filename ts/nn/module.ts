@@ -96,19 +96,33 @@ export class Module {
     for (const [k, v] of this._buffers) if (v) yield [k, v];
   }
 
-  *namedChildren(): Generator<[string, Module]> {
+  /** @internal every child slot in order, a module registered twice included (repr, state dicts, Sequential). */
+  *_childSlots(): Generator<[string, Module]> {
     for (const [k, v] of this.ownEntries()) if (v instanceof Module) yield [k, v];
     for (const [k, v] of this._modules) if (v) yield [k, v];
+  }
+
+  /** Immediate children, each once (a module registered twice keeps its first name), as Python's named_children. */
+  *namedChildren(): Generator<[string, Module]> {
+    const seen = new Set<Module>();
+    for (const [k, v] of this._childSlots()) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+      yield [k, v];
+    }
   }
 
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
 
-  *namedModules(prefix = ''): Generator<[string, Module]> {
+  /** This module and every submodule once (a module registered twice is listed under its first name), as Python's named_modules. */
+  *namedModules(prefix = '', memo: Set<Module> = new Set()): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    memo.add(this);
     yield [prefix, this];
     for (const [name, child] of this.namedChildren()) {
-      yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+      yield* child.namedModules(prefix ? `${prefix}.${name}` : name, memo);
     }
   }
 
@@ -201,13 +215,24 @@ export class Module {
   float(): this { return this.to('float32'); }
   double(): this { return this.to('float64'); }
 
-  /** Parameters and buffers by dotted name, detached (PyTorch's OrderedDict). */
+  /**
+   * Parameters and buffers by dotted name, detached but sharing storage
+   * (PyTorch's OrderedDict): each module's parameters, then its buffers, then
+   * its children's entries; a module or parameter reachable under two names
+   * appears under both, as in Python.
+   */
   stateDict(): StateDict {
     this._checkNotBusy();
     const out: StateDict = new Map();
-    for (const [name, p] of this.namedParameters()) out.set(name, p.detach());
-    for (const [name, b] of this.namedBuffers()) out.set(name, b.detach());
+    for (const [name, t] of this.stateEntries('')) out.set(name, t.detach());
     return out;
+  }
+
+  /** The tensors stateDict() and loadStateDict() walk, in PyTorch's order. */
+  private *stateEntries(prefix: string): Generator<[string, Tensor]> {
+    for (const [name, p] of this.ownParameters()) yield [prefix + name, p];
+    for (const [name, b] of this.ownBuffers()) yield [prefix + name, b];
+    for (const [name, child] of this._childSlots()) yield* child.stateEntries(`${prefix}${name}.`);
   }
 
   /** Copies tensors into this module's parameters and buffers, with PyTorch's checks and messages. */
@@ -215,7 +240,7 @@ export class Module {
     this._checkNotBusy();
     const strict = opts.strict ?? true;
     const incoming = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
-    const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    const own = new Map<string, Tensor>(this.stateEntries(''));
     const missingKeys = [...own.keys()].filter((k) => !incoming.has(k));
     const unexpectedKeys = [...incoming.keys()].filter((k) => !own.has(k));
     const errors: string[] = [];
@@ -253,7 +278,7 @@ export class Module {
   /** PyTorch's module repr, line for line. */
   toString(): string {
     const extraLines = this.extraRepr() ? this.extraRepr().split('\n') : [];
-    const childLines = [...this.namedChildren()].map(([key, m]) => `(${key}): ${addIndent(m.toString(), 2)}`);
+    const childLines = [...this._childSlots()].map(([key, m]) => `(${key}): ${addIndent(m.toString(), 2)}`);
     const lines = [...extraLines, ...childLines];
     let main = `${this.constructor.name}(`;
     if (lines.length) {

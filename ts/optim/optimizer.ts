@@ -1,16 +1,12 @@
 // Optimizer base: parameter groups, lazily created per-parameter state held
 // natively, one native call per group per step. Hyper-parameters live in
 // `paramGroups` as in PyTorch; changes there (schedulers, loaded state dicts)
-// reach the native engine at the next step.
-import type { NativeOptimizer } from '../native';
+// reach the native engine at the next step, and so do parameters that
+// Module.to() moved or cast after the optimizer was built.
+import type { NativeOptimizer, NativeTensor } from '../native';
 import { argumentError } from '../errors';
-import type { Tensor } from '../tensor';
+import { Tensor } from '../tensor';
 import { Parameter } from '../nn/parameter';
-
-export interface ParamGroup<H> {
-  params: Parameter[];
-  [key: string]: unknown;
-}
 
 export type ParamsArg<H> = Iterable<Parameter> | (Partial<H> & { params: Iterable<Parameter> })[];
 
@@ -26,9 +22,14 @@ export abstract class Optimizer<H extends { lr: number }> {
   _engines: NativeOptimizer[] = [];
   /** The hyper-parameters each engine runs with, as `hyperKey` writes them. */
   private configured: string[] = [];
+  /** The native tensors each engine updates (Module.to() swaps a parameter's). */
+  private handles: NativeTensor[][] = [];
 
   constructor(params: ParamsArg<H>, defaults: H) {
     this.defaults = defaults;
+    if (params instanceof Tensor || params === null || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${params instanceof Tensor ? 'a Tensor' : typeof params}`);
+    }
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw argumentError('optimizer got an empty parameter list');
     const groups = (list[0] instanceof Parameter || !(list[0] && typeof list[0] === 'object' && 'params' in list[0])
@@ -54,6 +55,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       if (!(p instanceof Parameter) && !(p && typeof p === 'object' && '_n' in p)) {
         throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
       }
+      if (!p.isLeaf) throw argumentError("can't optimize a non-leaf Tensor");
     }
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((p) => seen.has(p))) throw argumentError('some parameters appear in more than one parameter group');
@@ -61,6 +63,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     this._engines.push(this.createEngine(params, full));
     this.paramGroups.push(full);
     this.configured.push(this.hyperKey(full));
+    this.handles.push(params.map((p) => p._n));
   }
 
   /**
@@ -69,11 +72,31 @@ export abstract class Optimizer<H extends { lr: number }> {
    */
   _syncEngines(): void {
     this.paramGroups.forEach((g, i) => {
+      if (g.params.some((p, j) => p._n !== this.handles[i]![j])) {
+        this.rebuildEngine(i);
+        return;
+      }
       const key = this.hyperKey(g);
       if (key === this.configured[i]) return;
       this.configureEngine(this._engines[i]!, g);
       this.configured[i] = key;
     });
+  }
+
+  /**
+   * A new engine over the group's current tensors, carrying the state over
+   * (cast to the parameters' new device and dtype): `model.to(...)` after
+   * building the optimizer keeps training the model, as in PyTorch.
+   */
+  private rebuildEngine(i: number): void {
+    const group = this.paramGroups[i]!;
+    const old = this._engines[i]!;
+    const states = group.params.map((_, pi) => this.paramState(old, pi));
+    const engine = this.createEngine(group.params, group);
+    states.forEach((s, pi) => s && this.setParamState(engine, pi, s));
+    this._engines[i] = engine;
+    this.handles[i] = group.params.map((p) => p._n);
+    this.configured[i] = this.hyperKey(group);
   }
 
   /** Clears (by default) or zeroes the gradients of every optimized parameter. */

@@ -23,7 +23,12 @@ pub fn backward(t: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Re
     let root = match gradient {
         Some(g) => {
             if g.size() != t.size() {
-                return Err(Error::invalid(format!("Mismatch in shape: grad_output[0] has a shape of {:?} and output[0] has a shape of {:?}", g.size(), t.size())));
+                let size = |s: Vec<i64>| format!("torch.Size([{}])", s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+                return Err(Error::invalid(format!(
+                    "Mismatch in shape: grad_output[0] has a shape of {} and output[0] has a shape of {}.",
+                    size(g.size()),
+                    size(t.size())
+                )));
             }
             t.f_mul(g)?.f_sum(t.kind())?
         }

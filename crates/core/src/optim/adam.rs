@@ -1,5 +1,5 @@
 //! Adam and AdamW, mirroring `_single_tensor_adam` (PyTorch 2.11, CPU default).
-use super::{add_scaled, Optimizer};
+use super::{add_scaled, addcdiv_value_, addcmul_value_, Optimizer};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -80,10 +80,9 @@ impl Adam {
         }
         // exp_avg.lerp_(grad, 1 - beta1)
         let _ = state.exp_avg.f_lerp_(&grad, 1.0 - beta1)?;
-        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2); tch's addcmul_
-        // has no `value`, and value*t1 is the kernel's first product, so pre-scale t1.
+        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         let _ = state.exp_avg_sq.f_mul_scalar_(beta2)?;
-        let _ = state.exp_avg_sq.f_addcmul_(&grad.f_mul_scalar(1.0 - beta2)?, &grad)?;
+        addcmul_value_(&mut state.exp_avg_sq, &grad, &grad, 1.0 - beta2)?;
 
         let step = state.step;
         let bias_correction1 = 1.0 - beta1.powf(step);
@@ -101,8 +100,8 @@ impl Adam {
         };
         let mut denom = second_moment.f_sqrt()?.f_div_scalar(bias_correction2_sqrt)?;
         let _ = denom.f_add_scalar_(eps)?;
-        // param.addcdiv_(exp_avg, denom, value=-step_size), pre-scaled as above.
-        let _ = param.f_addcdiv_(&state.exp_avg.f_mul_scalar(-step_size)?, &denom)?;
+        // param.addcdiv_(exp_avg, denom, value=-step_size)
+        addcdiv_value_(param, &state.exp_avg, &denom, -step_size)?;
         Ok(())
     }
 }

@@ -43,6 +43,35 @@ pub(crate) fn add_scaled_(input: &mut Tensor, other: &Tensor, alpha: f64) -> Res
     Ok(())
 }
 
+/// CUDA's pointwise kernels compute `input + value * (t1 op t2)` with one
+/// fused multiply-add after `t1 op t2`; the CPU kernels compute
+/// `input + (value * t1) op t2`. tch has no `value` argument, so each device
+/// gets the value-free form that rounds like it (measured on an H100 with
+/// torch 2.11+cu130: 0 of 10^6 elements differ, against ~40% for the other form).
+fn fused_on_device(input: &Tensor) -> bool {
+    input.device().is_cuda() && matches!(input.kind(), Kind::Float | Kind::Double)
+}
+
+/// In-place `input.addcmul_(t1, t2, value=value)`, rounded as PyTorch rounds it.
+pub(crate) fn addcmul_value_(input: &mut Tensor, t1: &Tensor, t2: &Tensor, value: f64) -> Result<()> {
+    let _ = if fused_on_device(input) {
+        input.f_addcmul_(&t1.f_mul(t2)?, &Tensor::f_scalar_tensor(value, (input.kind(), input.device()))?)?
+    } else {
+        input.f_addcmul_(&t1.f_mul_scalar(value)?, t2)?
+    };
+    Ok(())
+}
+
+/// In-place `input.addcdiv_(t1, t2, value=value)`, rounded as PyTorch rounds it.
+pub(crate) fn addcdiv_value_(input: &mut Tensor, t1: &Tensor, t2: &Tensor, value: f64) -> Result<()> {
+    let _ = if fused_on_device(input) {
+        input.f_addcmul_(&t1.f_div(t2)?, &Tensor::f_scalar_tensor(value, (input.kind(), input.device()))?)?
+    } else {
+        input.f_addcdiv_(&t1.f_mul_scalar(value)?, t2)?
+    };
+    Ok(())
+}
+
 /// One native step over a parameter group.
 pub trait Optimizer: Send {
     fn step(&mut self) -> Result<()>;
