@@ -12,23 +12,23 @@ fn options(dtype: Option<String>, device: Option<String>, default: Kind) -> Resu
     Ok((kind_arg(dtype, default)?, device_arg(device)?))
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn zeros(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_zeros(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn ones(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_ones(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn empty(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_empty(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
 }
 
 /// torch.full infers int64 from an integral fill value, float32 otherwise, bool from booleans (TS side).
-#[napi]
+#[napi(catch_unwind)]
 pub fn full(env: Env, shape: Vec<i64>, value: f64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     let default = if raw::is_int_literal(value) { Kind::Int64 } else { Kind::Float };
     let (kind, device) = options(dtype, device, default)?;
@@ -38,28 +38,28 @@ pub fn full(env: Env, shape: Vec<i64>, value: f64, dtype: Option<String>, device
     Tensor::wrap(&env, out.or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn rand(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_rand(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn randn(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_randn(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn randint(env: Env, low: i64, high: i64, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_randint_low(low, high, shape.as_slice(), options(dtype, device, Kind::Int64)?).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn randperm(env: Env, n: i64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_randperm(n, options(dtype, device, Kind::Int64)?).or_throw()?)
 }
 
 /// torch.arange: int64 when start, end and step are all integral, else float32.
-#[napi]
+#[napi(catch_unwind)]
 pub fn arange(env: Env, start: f64, end: f64, step: f64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     let integral = [start, end, step].into_iter().all(raw::is_int_literal);
     let (kind, device) = options(dtype, device, if integral { Kind::Int64 } else { Kind::Float })?;
@@ -69,7 +69,7 @@ pub fn arange(env: Env, start: f64, end: f64, step: f64, dtype: Option<String>, 
     Tensor::wrap(&env, out.or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn linspace(env: Env, start: f64, end: f64, steps: i64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     let (kind, device) = options(dtype, device, Kind::Float)?;
     let out = raw::with_scalars(&[start, end], |s, out| unsafe {
@@ -78,7 +78,7 @@ pub fn linspace(env: Env, start: f64, end: f64, steps: i64, dtype: Option<String
     Tensor::wrap(&env, out.or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn eye(env: Env, n: i64, m: Option<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_eye_m(n, m.unwrap_or(n), options(dtype, device, Kind::Float)?).or_throw()?)
 }
@@ -87,12 +87,12 @@ fn handles(tensors: &[&Tensor]) -> Result<Vec<TchTensor>> {
     tensors.iter().map(|t| t.get().map(|t| t.shallow_clone())).collect()
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn cat(env: Env, tensors: Vec<&Tensor>, dim: i64) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_cat(&handles(&tensors)?, dim).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn stack(env: Env, tensors: Vec<&Tensor>, dim: i64) -> Result<Tensor> {
     Tensor::wrap(&env, TchTensor::f_stack(&handles(&tensors)?, dim).or_throw()?)
 }

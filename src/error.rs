@@ -14,7 +14,7 @@ thread_local! {
 }
 
 /// Called once by ts/errors.ts: `factory(code, message, detail)` builds the error.
-#[napi]
+#[napi(catch_unwind)]
 pub fn register_error_factory(env: Env, factory: Function<FnArgs<(String, String, String)>, Unknown>) -> Result<()> {
     let mut reference = ptr::null_mut();
     check_status!(unsafe { sys::napi_create_reference(env.raw(), factory.raw(), 1, &mut reference) })?;

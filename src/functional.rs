@@ -38,19 +38,19 @@ pub fn make_loss(name: &str, options: Option<LossOptions>, weight: Option<&Tenso
     })
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn loss(env: Env, name: String, input: &Tensor, target: &Tensor, options: Option<LossOptions>, weight: Option<&Tensor>, pos_weight: Option<&Tensor>) -> Result<Tensor> {
     let loss = make_loss(&name, options, weight, pos_weight)?;
     Tensor::wrap(&env, loss.forward(input.get()?, target.get()?).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn linear(env: Env, input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
     let bias = bias.map(|b| b.get()).transpose()?;
     Tensor::wrap(&env, input.get()?.f_linear(weight.get()?, bias).or_throw()?)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn dropout(env: Env, input: &Tensor, p: f64, training: bool) -> Result<Tensor> {
     if !(0.0..=1.0).contains(&p) {
         return Err(crate::error::invalid(format!("dropout probability has to be between 0 and 1, but got {p}")));
@@ -59,7 +59,7 @@ pub fn dropout(env: Env, input: &Tensor, p: f64, training: bool) -> Result<Tenso
 }
 
 /// nn.Linear.reset_parameters, drawing from libtorch's generator as Python does.
-#[napi]
+#[napi(catch_unwind)]
 pub fn linear_reset_parameters(weight: &mut Tensor, bias: Option<&mut Tensor>) -> Result<()> {
     let mut w = weight.get()?.shallow_clone();
     let mut b = bias.map(|b| b.get().map(|t| t.shallow_clone())).transpose()?;

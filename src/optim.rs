@@ -78,19 +78,19 @@ impl From<SgdOptions> for SgdConfig {
 
 #[napi]
 impl NativeOptimizer {
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn adam(params: Vec<&Tensor>, o: AdamOptions) -> Result<Self> {
         Ok(Self { inner: Some(Engine::Adam(Adam::new(shallow(&params)?, o.into()).or_throw()?)) })
     }
 
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn sgd(params: Vec<&Tensor>, o: SgdOptions) -> Result<Self> {
         Ok(Self { inner: Some(Engine::Sgd(Sgd::new(shallow(&params)?, o.into()).or_throw()?)) })
     }
 
     /// Replaces every Adam hyper-parameter, keeping the state (a changed
     /// param_group, or one loaded from a state dict).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn configure_adam(&mut self, o: AdamOptions) -> Result<()> {
         let config: AdamConfig = o.into();
         config.validate().or_throw()?;
@@ -100,7 +100,7 @@ impl NativeOptimizer {
     }
 
     /// Replaces every SGD hyper-parameter, keeping the momentum buffers.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn configure_sgd(&mut self, o: SgdOptions) -> Result<()> {
         let config: SgdConfig = o.into();
         config.validate().or_throw()?;
@@ -113,19 +113,19 @@ impl NativeOptimizer {
         self.inner.as_mut().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it"))
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn step(&mut self) -> Result<()> {
         self.engine()?.as_dyn().step().or_throw()
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn zero_grad(&mut self) -> Result<()> {
         self.engine()?.as_dyn().zero_grad();
         Ok(())
     }
 
     /// Changes the learning rate (param_groups[i]['lr'] = v, as schedulers do).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_lr(&mut self, lr: f64) -> Result<()> {
         if lr < 0.0 {
             return Err(invalid(format!("Invalid learning rate: {lr}")));
@@ -137,7 +137,7 @@ impl NativeOptimizer {
         Ok(())
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn adam_state(&mut self, env: Env, index: u32) -> Result<Option<AdamParamState>> {
         let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
         let Some(Some(s)) = adam.state.get(index as usize) else { return Ok(None) };
@@ -149,7 +149,7 @@ impl NativeOptimizer {
         }))
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_adam_state(&mut self, index: u32, step: f64, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>) -> Result<()> {
         let (exp_avg, exp_avg_sq, max_exp_avg_sq) = (exp_avg.get()?, exp_avg_sq.get()?, max_exp_avg_sq.map(|t| t.get()).transpose()?);
         let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
@@ -164,7 +164,7 @@ impl NativeOptimizer {
         Ok(())
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn momentum_buffer(&mut self, env: Env, index: u32) -> Result<Option<Tensor>> {
         let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
         match sgd.momentum_buffer.get(index as usize) {
@@ -173,7 +173,7 @@ impl NativeOptimizer {
         }
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_momentum_buffer(&mut self, index: u32, buffer: &Tensor) -> Result<()> {
         let buffer = buffer.get()?;
         let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };

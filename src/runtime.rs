@@ -4,35 +4,35 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tch::Device;
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn manual_seed(seed: i64) {
     tch::manual_seed(seed);
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn cuda_manual_seed(seed: i64) {
     tch::Cuda::manual_seed_all(seed as u64);
 }
 
 /// Sets autograd's grad mode, returning the previous one (torch.set_grad_enabled).
-#[napi]
+#[napi(catch_unwind)]
 pub fn set_grad_enabled(enabled: bool) -> bool {
     torchts_core::runtime::set_grad_enabled(enabled)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn is_grad_enabled() -> bool {
     let prev = torchts_core::runtime::set_grad_enabled(true);
     torchts_core::runtime::set_grad_enabled(prev);
     prev
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn get_num_threads() -> i32 {
     tch::get_num_threads()
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn set_num_threads(n: i32) -> Result<()> {
     if n <= 0 {
         return Err(invalid(format!("Expected a positive number of threads, got {n}")));
@@ -41,22 +41,22 @@ pub fn set_num_threads(n: i32) -> Result<()> {
     Ok(())
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn cuda_is_available() -> bool {
     tch::Cuda::is_available()
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn cuda_device_count() -> i64 {
     tch::Cuda::device_count()
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn cuda_synchronize(device: Option<i64>) {
     tch::Cuda::synchronize(device.unwrap_or(0));
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn mps_is_available() -> bool {
     tch::utils::has_mps()
 }
@@ -86,7 +86,7 @@ pub fn check_device(device: Device) -> Result<()> {
 }
 
 /// Loads a shared library globally (libtorch_cuda.so from a CUDA libtorch 2.11.0).
-#[napi]
+#[napi(catch_unwind)]
 pub fn load_global_library(path: String) -> Result<()> {
     use crate::error::OrThrow;
     torchts_core::runtime::load_global_library(&path).or_throw()

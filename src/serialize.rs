@@ -11,7 +11,7 @@ pub struct NamedTensors {
     pub tensors: Vec<Tensor>,
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn save_safetensors(names: Vec<String>, tensors: Vec<&Tensor>, path: String) -> Result<()> {
     if names.len() != tensors.len() {
         return Err(invalid("names and tensors differ in length"));
@@ -49,7 +49,7 @@ fn load_error(path: &str, text: &str) -> Error {
     invalid(format!("{path}: not a valid safetensors file ({detail})"))
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn load_safetensors(env: Env, path: String) -> Result<NamedTensors> {
     if !std::path::Path::new(&path).exists() {
         return Err(invalid(format!("No such file or directory: '{path}'")));

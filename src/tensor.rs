@@ -230,7 +230,7 @@ macro_rules! unary_ops {
         #[napi]
         impl Tensor {
             $(
-                #[napi(js_name = $js)]
+                #[napi(js_name = $js, catch_unwind)]
                 pub fn $name(&self, env: Env) -> Result<Tensor> {
                     Tensor::wrap(&env, self.get()?.$op().or_throw()?)
                 }
@@ -245,7 +245,7 @@ macro_rules! binary_ops {
         #[napi]
         impl Tensor {
             $(
-                #[napi]
+                #[napi(catch_unwind)]
                 pub fn $name(&self, env: Env, other: &Tensor) -> Result<Tensor> {
                     Tensor::wrap(&env, self.get()?.$op(other.get()?).or_throw()?)
                 }
@@ -260,7 +260,7 @@ macro_rules! scalar_ops {
         #[napi]
         impl Tensor {
             $(
-                #[napi]
+                #[napi(catch_unwind)]
                 pub fn $name(&self, env: Env, other: f64) -> Result<Tensor> {
                     Tensor::wrap(&env, scalar_op(self.get()?, other, raw::$atg)?)
                 }
@@ -276,7 +276,7 @@ macro_rules! number_ops {
         #[napi]
         impl Tensor {
             $(
-                #[napi]
+                #[napi(catch_unwind)]
                 pub fn $name(&self, env: Env, other: f64) -> Result<Tensor> {
                     let t = self.get()?;
                     Tensor::wrap(&env, t.$op(&number_tensor(t, other)?).or_throw()?)
@@ -339,7 +339,7 @@ scalar_ops! {
 #[napi]
 impl Tensor {
     /// Copies `bytes` (the raw contents of a typed array) into a new tensor.
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn from_bytes(env: Env, bytes: Uint8Array, shape: Vec<i64>, source_dtype: String, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
         let source = parse_kind(&source_dtype).or_throw()?;
         let shape = dims(&shape)?;
@@ -359,42 +359,42 @@ impl Tensor {
         Tensor::wrap(&env, t)
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn shape(&self) -> Result<Vec<i64>> {
         Ok(self.get()?.size())
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn dtype(&self) -> Result<&'static str> {
         Ok(kind_name(self.get()?.f_kind().or_throw()?))
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn device(&self) -> Result<String> {
         Ok(device_name(self.get()?.device()))
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn numel(&self) -> Result<i64> {
         Ok(self.get()?.numel() as i64)
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn dim(&self) -> Result<u32> {
         Ok(self.get()?.dim() as u32)
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn is_disposed(&self) -> bool {
         self.inner.is_none()
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn requires_grad(&self) -> Result<bool> {
         Ok(self.get()?.requires_grad())
     }
 
-    #[napi(setter, js_name = "requiresGrad")]
+    #[napi(setter, js_name = "requiresGrad", catch_unwind)]
     pub fn set_requires_grad(&mut self, value: bool) -> Result<()> {
         let t = self.get_mut()?;
         if value && !t.is_floating_point() {
@@ -405,21 +405,21 @@ impl Tensor {
     }
 
     /// The accumulated gradient, or null before any backward().
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn grad(&self, env: Env) -> Result<Option<Tensor>> {
         let g = self.get()?.grad();
         if g.defined() { Ok(Some(Tensor::wrap(&env, g)?)) } else { Ok(None) }
     }
 
     /// Zeroes the gradient in place (set_to_none is tracked by the TS layer).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn zero_grad(&mut self) -> Result<()> {
         self.get_mut()?.zero_grad();
         Ok(())
     }
 
     /// Frees the native memory now; later use throws.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn dispose(&mut self, env: Env) -> Result<()> {
         if self.busy.get() != 0 {
             return Err(invalid("cannot dispose a tensor that a background task (fitAsync) is using"));
@@ -431,14 +431,14 @@ impl Tensor {
         Ok(())
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn backward(&self, gradient: Option<&Tensor>, retain_graph: Option<bool>) -> Result<()> {
         let gradient = gradient.map(|g| g.get()).transpose()?;
         torchts_core::autograd::backward(self.get()?, gradient, retain_graph.unwrap_or(false)).or_throw()
     }
 
     /// A Python number: float for floating dtypes, integer otherwise.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn item(&self) -> Result<f64> {
         let t = self.get()?;
         if t.numel() != 1 {
@@ -453,7 +453,7 @@ impl Tensor {
 
     /// The elements as raw bytes (row-major, on the CPU); the TS layer views
     /// them as the matching typed array.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn data(&self) -> Result<Buffer> {
         let t = self.get()?;
         let t = if t.device() == Device::Cpu { t.f_contiguous() } else { t.f_to_device(Device::Cpu) }.or_throw()?;
@@ -464,7 +464,7 @@ impl Tensor {
         Ok(bytes.into())
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn to(&self, env: Env, dtype: Option<String>, device: Option<String>, copy: Option<bool>) -> Result<Tensor> {
         let t = self.get()?;
         let kind = kind_arg(dtype, t.kind())?;
@@ -484,43 +484,43 @@ impl Tensor {
     /// which writes into `out` and refuses autograd; libtorch's C API has no
     /// plain clone, so this is `to(copy=True)`: the same values, strides and
     /// gradients, recorded as `ToCopyBackward0` where PyTorch says `CloneBackward0`.)
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn clone(&self, env: Env) -> Result<Tensor> {
         let t = self.get()?;
         Tensor::wrap(&env, t.f_to_dtype_layout((t.kind(), t.device()), false, true).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn matmul(&self, env: Env, other: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_matmul(other.get()?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn mm(&self, env: Env, other: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_mm(other.get()?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn maximum(&self, env: Env, other: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_maximum(other.get()?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn minimum(&self, env: Env, other: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_minimum(other.get()?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn logical_and(&self, env: Env, other: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_logical_and(other.get()?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn logical_or(&self, env: Env, other: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_logical_or(other.get()?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn clamp(&self, env: Env, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
         let t = self.get()?;
         let out = match (min, max) {
@@ -532,7 +532,7 @@ impl Tensor {
         Tensor::wrap(&env, out)
     }
 
-    #[napi(js_name = "where")]
+    #[napi(js_name = "where", catch_unwind)]
     pub fn where_(&self, env: Env, condition: &Tensor, other: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_where_self(condition.get()?, other.get()?).or_throw()?)
     }
@@ -540,7 +540,7 @@ impl Tensor {
     // ---- reductions -------------------------------------------------------
 
     /// Without a dtype libtorch picks PyTorch's (int64 for integer and bool sums).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn sum(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
         let t = self.get()?;
         let kind = optional_kind(dtype)?;
@@ -551,7 +551,7 @@ impl Tensor {
         Tensor::wrap(&env, out.or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn mean(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
         let t = self.get()?;
         let kind = optional_kind(dtype)?;
@@ -563,82 +563,82 @@ impl Tensor {
     }
 
     /// max() over all elements.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn max_all(&self, env: Env) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_max().or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn min_all(&self, env: Env) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_min().or_throw()?)
     }
 
     /// max(dim) -> [values, indices], like Python's namedtuple.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn max_dim(&self, env: Env, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
         let (v, i) = self.get()?.f_max_dim(dim, keepdim.unwrap_or(false)).or_throw()?;
         Ok(vec![Tensor::wrap(&env, v)?, Tensor::wrap(&env, i)?])
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn min_dim(&self, env: Env, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
         let (v, i) = self.get()?.f_min_dim(dim, keepdim.unwrap_or(false)).or_throw()?;
         Ok(vec![Tensor::wrap(&env, v)?, Tensor::wrap(&env, i)?])
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn argmax(&self, env: Env, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_argmax(dim, keepdim.unwrap_or(false)).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn argmin(&self, env: Env, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_argmin(dim, keepdim.unwrap_or(false)).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn all(&self, env: Env) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_all().or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn any(&self, env: Env) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_any().or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_softmax(dim, optional_kind(dtype)?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn log_softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_log_softmax(dim, optional_kind(dtype)?).or_throw()?)
     }
 
     // ---- shape and indexing ----------------------------------------------
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn reshape(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_reshape(shape.as_slice()).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn view(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_view(shape.as_slice()).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn expand(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_expand(shape.as_slice(), false).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn flatten(&self, env: Env, start_dim: Option<i64>, end_dim: Option<i64>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_flatten(start_dim.unwrap_or(0), end_dim.unwrap_or(-1)).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn squeeze(&self, env: Env, dim: Option<i64>) -> Result<Tensor> {
         let t = self.get()?;
         let out = match dim {
@@ -648,28 +648,28 @@ impl Tensor {
         Tensor::wrap(&env, out.or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn unsqueeze(&self, env: Env, dim: i64) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_unsqueeze(dim).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn transpose(&self, env: Env, dim0: i64, dim1: i64) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_transpose(dim0, dim1).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn permute(&self, env: Env, dims: Vec<i64>) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_permute(dims.as_slice()).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn select(&self, env: Env, dim: i64, index: i64) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_select(dim, index).or_throw()?)
     }
 
     /// Python's `t[start:end:step]` along `dim` (None ends mean the edges).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn slice(&self, env: Env, dim: i64, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Result<Tensor> {
         let step = step.unwrap_or(1);
         if step <= 0 {
@@ -678,79 +678,79 @@ impl Tensor {
         Tensor::wrap(&env, self.get()?.f_slice(dim, start, end, step).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn narrow(&self, env: Env, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_narrow(dim, start, length).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn index_select(&self, env: Env, dim: i64, index: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_index_select(dim, index.get()?).or_throw()?)
     }
 
     /// `t[index]` with a bool mask or an integer index tensor on dim 0.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn index(&self, env: Env, index: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_index(&[Some(index.get()?)]).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn masked_select(&self, env: Env, mask: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_masked_select(mask.get()?).or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn masked_fill(&self, env: Env, mask: &Tensor, value: f64) -> Result<Tensor> {
         let (t, mask) = (self.get()?, mask.get()?);
         let out = raw::with_scalars(&[value], |s, out| unsafe { raw::atg_masked_fill(out, raw::tensor(t), raw::tensor(mask), s[0]) });
         Tensor::wrap(&env, out.or_throw()?)
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn gather(&self, env: Env, dim: i64, index: &Tensor) -> Result<Tensor> {
         Tensor::wrap(&env, self.get()?.f_gather(dim, index.get()?, false).or_throw()?)
     }
 
     // ---- in place ---------------------------------------------------------
 
-    #[napi(js_name = "zero_")]
+    #[napi(js_name = "zero_", catch_unwind)]
     pub fn zero_(&mut self) -> Result<()> {
         let _ = self.get_mut()?.f_zero_().or_throw()?;
         Ok(())
     }
 
-    #[napi(js_name = "fill_")]
+    #[napi(js_name = "fill_", catch_unwind)]
     pub fn fill_(&mut self, value: f64) -> Result<()> {
         scalar_op(self.get_mut()?, value, raw::atg_fill_).map(drop)
     }
 
-    #[napi(js_name = "copy_")]
+    #[napi(js_name = "copy_", catch_unwind)]
     pub fn copy_(&mut self, src: &Tensor) -> Result<()> {
         let src = src.get()?.shallow_clone();
         let _ = self.get_mut()?.f_copy_(&src).or_throw()?;
         Ok(())
     }
 
-    #[napi(js_name = "add_")]
+    #[napi(js_name = "add_", catch_unwind)]
     pub fn add_(&mut self, other: &Tensor) -> Result<()> {
         let other = other.get()?.shallow_clone();
         let _ = self.get_mut()?.f_add_(&other).or_throw()?;
         Ok(())
     }
 
-    #[napi(js_name = "mulScalar_")]
+    #[napi(js_name = "mulScalar_", catch_unwind)]
     pub fn mul_scalar_(&mut self, value: f64) -> Result<()> {
         scalar_op(self.get_mut()?, value, raw::atg_mul_scalar_).map(drop)
     }
 
-    #[napi(js_name = "uniform_")]
+    #[napi(js_name = "uniform_", catch_unwind)]
     pub fn uniform_(&mut self, from: f64, to: f64) -> Result<()> {
         let _guard = tch::no_grad_guard();
         let _ = self.get_mut()?.f_uniform_(from, to).or_throw()?;
         Ok(())
     }
 
-    #[napi(js_name = "normal_")]
+    #[napi(js_name = "normal_", catch_unwind)]
     pub fn normal_(&mut self, mean: f64, std: f64) -> Result<()> {
         let _guard = tch::no_grad_guard();
         let _ = self.get_mut()?.f_normal_(mean, std).or_throw()?;
@@ -758,28 +758,28 @@ impl Tensor {
     }
 
     /// Marks this tensor as owned by a background task (or releases it).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_busy(&self, on: bool) {
         self.mark_busy(on);
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn is_leaf(&self) -> Result<bool> {
         Ok(self.get()?.is_leaf())
     }
 
     /// The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn grad_fn_name(&self) -> Result<Option<String>> {
         Ok(raw::grad_fn_name(self.get()?))
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn equal(&self, other: &Tensor) -> Result<bool> {
         self.get()?.f_equal(other.get()?).or_throw()
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn allclose(&self, other: &Tensor, rtol: Option<f64>, atol: Option<f64>, equal_nan: Option<bool>) -> Result<bool> {
         self.get()?
             .f_allclose(other.get()?, rtol.unwrap_or(1e-5), atol.unwrap_or(1e-8), equal_nan.unwrap_or(false))

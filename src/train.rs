@@ -82,7 +82,7 @@ fn split(x: &Tensor, y: &Tensor) -> Result<Split> {
 }
 
 /// Trains in one native call; `on_epoch(record)` returning false stops early.
-#[napi]
+#[napi(catch_unwind)]
 #[allow(clippy::too_many_arguments)]
 pub fn fit(
     optimizer: &mut NativeOptimizer,
@@ -138,12 +138,12 @@ pub struct FitHandle {
 
 #[napi]
 impl FitHandle {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         Self { cancelled: Arc::new(AtomicBool::new(false)) }
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
     }
@@ -212,7 +212,7 @@ impl Task for FitTask {
 impl NativeOptimizer {
     /// Starts a fit on napi's thread pool. This optimizer is unusable (busy)
     /// until the promise settles; the TS layer marks the tensors busy likewise.
-    #[napi(ts_return_type = "Promise<FitRecord[]>")]
+    #[napi(ts_return_type = "Promise<FitRecord[]>", catch_unwind)]
     #[allow(clippy::too_many_arguments)]
     pub fn fit_async(
         &mut self,
