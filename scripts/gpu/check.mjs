@@ -113,6 +113,18 @@ with torch.no_grad():
 torch.cuda.synchronize(); infer = time.perf_counter() - t1
 print(f'{{"trainSeconds": {train}, "inferenceSeconds": {infer}, "trainAccuracy": {acc}, "gpu": "{torch.cuda.get_device_name(0)}", "torch": "{torch.__version__}"}}')
 `;
+// fitAsync on cuda: the background thread, progress callbacks, same numbers as fit.
+{
+  const { X: Xa, y: ya } = torch.makeCircles(1000, { noise: 0.01, randomState: 42 });
+  const mk = () => { torch.manualSeed(7); return new torch.nn.Sequential(new torch.nn.Linear(2, 16), new torch.nn.ReLU(), new torch.nn.Linear(16, 2)).to('cuda'); };
+  const xa = torch.tensor(Xa).to('cuda'), ta = torch.tensor(ya, { dtype: torch.long }).to('cuda');
+  const m1 = mk(), m2 = mk();
+  let progress = 0;
+  const a = await torch.fitAsync(m1, { optimizer: new torch.optim.Adam(m1.parameters(), { lr: 0.01 }), criterion: new torch.nn.CrossEntropyLoss(), xTrain: xa, yTrain: ta, epochs: 100, onEpoch: () => { progress++; } });
+  const b = torch.fit(m2, { optimizer: new torch.optim.Adam(m2.parameters(), { lr: 0.01 }), criterion: new torch.nn.CrossEntropyLoss(), xTrain: xa, yTrain: ta, epochs: 100 });
+  report.fitAsyncCuda = { progressCallbacks: progress, asyncLoss: a[99].trainLoss, syncLoss: b[99].trainLoss, identical: a[99].trainLoss === b[99].trainLoss };
+  log(`fitAsync on cuda: ${progress} progress callbacks, final loss ${a[99].trainLoss} (fit: ${b[99].trainLoss})`);
+}
 const runs = { torchts: [], python: [] };
 for (let rep = 0; rep < 3; rep++) {
   runs.torchts.push(w2Torchts());
