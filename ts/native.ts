@@ -99,6 +99,11 @@ function preload(libDir: string): void {
 export let libtorchLocation: LibtorchLocation | null = null;
 
 function load(): typeof Native {
+  // libgomp reads this once, when libtorch loads it. Its default (spin, then
+  // sleep) made a 2-core machine 10x slower whenever anything else ran — a
+  // libuv thread, a worker, another process (bench/RESULTS.md); sleeping at
+  // once costs little. A value the user set is kept.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     libtorchLocation = locateLibtorch();
     // A prebuilt binary's RUNPATH names the build machine's cache, so the
