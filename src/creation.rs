@@ -2,7 +2,7 @@
 //! arange, linspace, eye, cat, stack (PyTorch's default dtypes).
 //! Sizes, ranges and fill values are checked by libtorch itself, so errors
 //! read exactly as PyTorch's.
-use crate::error::OrThrow;
+use crate::error::{invalid, OrThrow};
 use crate::tensor::{device_arg, kind_arg, raw, Tensor};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -63,6 +63,12 @@ pub fn randperm(env: Env, n: i64, dtype: Option<String>, device: Option<String>)
 pub fn arange(env: Env, start: f64, end: f64, step: f64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
     let integral = [start, end, step].into_iter().all(raw::is_int_literal);
     let (kind, device) = options(dtype, device, if integral { Kind::Int64 } else { Kind::Float })?;
+    // libtorch divides by the step cast to the dtype: for an integer dtype a
+    // step in (-1, 1) becomes 0 and kills the process with SIGFPE (Python too).
+    let integer_dtype = matches!(kind, Kind::Int64 | Kind::Int | Kind::Int16 | Kind::Int8 | Kind::Uint8);
+    if integer_dtype && step.trunc() == 0.0 {
+        return Err(invalid(format!("arange: step {step} becomes 0 for dtype {}; use a step of at least 1", torchts_core::kind::kind_name(kind))));
+    }
     let out = raw::with_scalars(&[start, end, step], |s, out| unsafe {
         raw::atg_arange_start_step(out, s[0], s[1], s[2], raw::kind_code(kind), raw::device_code(device))
     });

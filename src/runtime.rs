@@ -32,11 +32,15 @@ pub fn get_num_threads() -> i32 {
     tch::get_num_threads()
 }
 
+const MAX_THREADS: i32 = 4096;
+
 #[napi(catch_unwind)]
-pub fn set_num_threads(n: i32) -> Result<()> {
-    if n <= 0 {
-        return Err(invalid(format!("Expected a positive number of threads, got {n}")));
+pub fn set_num_threads(n: f64) -> Result<()> {
+    // libgomp exits the process when asked for absurd team sizes.
+    if !(n >= 1.0 && n <= MAX_THREADS as f64 && n.fract() == 0.0) {
+        return Err(invalid(format!("Expected a number of threads between 1 and {MAX_THREADS}, got {n}")));
     }
+    let n = n as i32;
     tch::set_num_threads(n);
     Ok(())
 }

@@ -74,7 +74,7 @@ fn build_model(layers: &[String], params: &[&Tensor]) -> Result<Sequential> {
 }
 
 fn config(o: &FitOptions) -> FitConfig {
-    FitConfig { epochs: o.epochs as usize, batch_size: o.batch_size, shuffle: o.shuffle.unwrap_or(true), evaluate: o.evaluate.unwrap_or(true) }
+    FitConfig { epochs: o.epochs as usize, batch_size: o.batch_size, shuffle: o.shuffle.unwrap_or(true), evaluate: o.evaluate.unwrap_or(true), stop: None }
 }
 
 fn split(x: &Tensor, y: &Tensor) -> Result<Split> {
@@ -235,13 +235,14 @@ impl NativeOptimizer {
             _ => None,
         };
         let engine = self.inner.take().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it"))?;
+        let config = FitConfig { stop: Some(handle.cancelled.clone()), ..config(&options) };
         Ok(AsyncTask::new(FitTask {
             model,
             loss,
             engine: Some(engine),
             train,
             test,
-            config: config(&options),
+            config,
             cancelled: handle.cancelled.clone(),
             progress: on_epoch,
             optimizer: this,

@@ -227,6 +227,22 @@ export function fit(model: Module, opts: FitOptions): EpochRecord[] {
   return history;
 }
 
+// process.exit() joins napi's thread pool, so a running fit would hold the
+// exit until it finished; on 'exit' every running fit stops at its next
+// minibatch. (worker.terminate() cannot be hooked the same way: Node waits
+// for thread-pool work before any cleanup hook runs; abort the fit first.)
+const runningFits = new Set<InstanceType<typeof native.FitHandle>>();
+let exitHookInstalled = false;
+function trackRunningFit(handle: InstanceType<typeof native.FitHandle>): void {
+  runningFits.add(handle);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const h of runningFits) h.cancel();
+    });
+  }
+}
+
 /**
  * `fit` on a background thread: the event loop stays free, progress arrives
  * through `onEpoch`, `signal` aborts between epochs. While it runs, the model,
@@ -261,6 +277,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   };
   const onEpoch = opts.onEpoch ? (r: FitRecord) => deliver(toRecord(r)) : undefined;
   const onAbort = () => handle.cancel();
+  trackRunningFit(handle);
   opts.signal?.addEventListener('abort', onAbort);
   const busy = [...plan.params, opts.xTrain, opts.yTrain, ...(opts.xTest ? [opts.xTest, opts.yTest!] : [])];
   model.train();
@@ -282,6 +299,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     opts.signal?.throwIfAborted();
     return records;
   } finally {
+    runningFits.delete(handle);
     model._busy--;
     for (const t of busy) t._n.setBusy(false);
     opts.signal?.removeEventListener('abort', onAbort);

@@ -3,6 +3,8 @@
 use crate::nn::{Loss, Sequential};
 use crate::optim::Optimizer;
 use crate::{Error, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tch::{Kind, Tensor};
 
 pub struct Split {
@@ -19,11 +21,20 @@ pub struct FitConfig {
     pub shuffle: bool,
     /// Evaluate both splits after every epoch (the tutorial does).
     pub evaluate: bool,
+    /// Set from outside (AbortSignal, process exit) to stop after the current
+    /// minibatch; the epochs completed so far are the history.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for FitConfig {
     fn default() -> Self {
-        Self { epochs: 1, batch_size: None, shuffle: true, evaluate: true }
+        Self { epochs: 1, batch_size: None, shuffle: true, evaluate: true, stop: None }
+    }
+}
+
+impl FitConfig {
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
     }
 }
 
@@ -85,6 +96,9 @@ pub fn fit(
     }
     let mut history = Vec::with_capacity(config.epochs);
     for epoch in 1..=config.epochs {
+        if config.stopped() {
+            break;
+        }
         let mut last_loss = 0.0;
         match config.batch_size {
             None => last_loss = train_step(model, loss, optimizer, &train.x, &train.y)?,
@@ -92,6 +106,9 @@ pub fn fit(
                 let order = if config.shuffle { Some(Tensor::f_randperm(n, (Kind::Int64, train.x.device()))?) } else { None };
                 let mut start = 0;
                 while start < n {
+                    if config.stopped() {
+                        return Ok(history);
+                    }
                     let len = bs.min(n - start);
                     let (xb, yb) = match &order {
                         Some(idx) => {
