@@ -26,15 +26,26 @@ impl ObjectFinalize for Tensor {
     }
 }
 
-/// Host bytes to report to V8. Device memory is left out: V8 sizes its heap
-/// by host memory, and counting GPU activations made it collect after nearly
-/// every CUDA op (W2 inference on an H100 ran 100x slower than PyTorch).
+/// Host bytes to report to V8: the span of storage a tensor addresses (a
+/// broadcast view of one element spans one element, not its logical size,
+/// which can pass V8's limit and abort it). Device memory is left out: V8
+/// sizes its heap by host memory, and counting GPU activations made it
+/// collect after nearly every CUDA op (W2 inference on an H100 ran 100x
+/// slower than PyTorch).
 fn byte_size(t: &TchTensor) -> i64 {
-    if t.device() != Device::Cpu {
+    const MAX_REPORTED: u64 = 1 << 40;
+    if t.device() != Device::Cpu || t.numel() == 0 {
         return 0;
     }
-    let elt = t.f_kind().map(|k| k.elt_size_in_bytes()).unwrap_or(0);
-    (t.numel() * elt) as i64
+    let elt = t.f_kind().map(|k| k.elt_size_in_bytes() as u64).unwrap_or(0);
+    let span = t
+        .size()
+        .iter()
+        .zip(t.stride())
+        .try_fold(1u64, |acc, (&size, stride)| acc.checked_add((size.max(1) as u64 - 1).checked_mul(stride.unsigned_abs())?))
+        .and_then(|elements| elements.checked_mul(elt))
+        .unwrap_or(MAX_REPORTED);
+    span.min(MAX_REPORTED) as i64
 }
 
 /// libtorch's C API for the ops that take Scalars, called directly: tch frees
@@ -761,6 +772,13 @@ impl Tensor {
         let _guard = tch::no_grad_guard();
         let _ = self.get_mut()?.f_normal_(mean, std).or_throw()?;
         Ok(())
+    }
+
+    /// True while a background task (fitAsync) owns this tensor; `&self`, so
+    /// it answers even while napi-rs refuses the `&mut self` methods.
+    #[napi(getter, catch_unwind)]
+    pub fn is_busy(&self) -> bool {
+        self.busy.get() != 0
     }
 
     /// Marks this tensor as owned by a background task (or releases it).

@@ -5,7 +5,7 @@ import { native, type NativeTensor } from './native';
 import { DType, dtypeName, toDType, type DTypeLike } from './dtype';
 import { Device, deviceString, type DeviceLike } from './device';
 import { track } from './memory';
-import { argumentError } from './errors';
+import { argumentError, TorchError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
 
 export type Scalar = number;
@@ -158,6 +158,7 @@ export class Tensor {
 
   /** @internal zero_grad for optimizers and modules. */
   _zeroGrad(setToNone: boolean): void {
+    this._checkNotBusy('zero the gradient of');
     this._n.zeroGrad();
     if (setToNone) this._gradClearedAt = backwardPasses;
   }
@@ -221,7 +222,13 @@ export class Tensor {
 
   /** Frees the native memory now; any later use throws. */
   dispose(): void {
+    this._checkNotBusy('dispose');
     this._n.dispose();
+  }
+
+  /** @internal the busy error for `&mut` native methods, which napi-rs refuses while a background fit holds them. */
+  _checkNotBusy(what: string): void {
+    if (this._n.isBusy) throw new TorchError(`cannot ${what} a tensor that a background task (fitAsync) is using; await it or abort it first`, 'INVALID_ARGUMENT');
   }
 
   [Symbol.dispose](): void {
@@ -405,13 +412,13 @@ export class Tensor {
 
   // ---- in place (trailing underscore, as in PyTorch) ------------------------
 
-  zero_(): this { this._n.zero_(); return this; }
-  fill_(value: number | boolean): this { this._n.fill_(+value); return this; }
-  copy_(src: Tensor): this { this._n.copy_(src._n); return this; }
-  add_(other: Tensor): this { this._n.add_(other._n); return this; }
-  mul_(value: number): this { this._n.mulScalar_(value); return this; }
-  uniform_(from = 0, to = 1): this { this._n.uniform_(from, to); return this; }
-  normal_(mean = 0, std = 1): this { this._n.normal_(mean, std); return this; }
+  zero_(): this { this._checkNotBusy('modify'); this._n.zero_(); return this; }
+  fill_(value: number | boolean): this { this._checkNotBusy('modify'); this._n.fill_(+value); return this; }
+  copy_(src: Tensor): this { this._checkNotBusy('modify'); this._n.copy_(src._n); return this; }
+  add_(other: Tensor): this { this._checkNotBusy('modify'); this._n.add_(other._n); return this; }
+  mul_(value: number): this { this._checkNotBusy('modify'); this._n.mulScalar_(value); return this; }
+  uniform_(from = 0, to = 1): this { this._checkNotBusy('modify'); this._n.uniform_(from, to); return this; }
+  normal_(mean = 0, std = 1): this { this._checkNotBusy('modify'); this._n.normal_(mean, std); return this; }
 
   // ---- autograd -------------------------------------------------------------
 

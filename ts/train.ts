@@ -112,8 +112,10 @@ function planFused(model: Module, opts: FitOptions): FusedPlan | string {
 
 function checkOptions(opts: FitOptions): void {
   if (!(opts.optimizer instanceof Optimizer)) throw argumentError('fit: `optimizer` must be a torch optimizer');
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw argumentError(`fit: epochs must be a non-negative integer, got ${opts.epochs}`);
-  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) {
+  if (!Number.isSafeInteger(opts.epochs) || opts.epochs < 0 || opts.epochs > 2 ** 32 - 1) {
+    throw argumentError(`fit: epochs must be an integer in [0, 2**32 - 1], got ${opts.epochs}`);
+  }
+  if (opts.batchSize !== undefined && !(Number.isSafeInteger(opts.batchSize) && opts.batchSize > 0)) {
     throw argumentError(`batch_size should be a positive integer value, but got batch_size=${opts.batchSize}`);
   }
   if ((opts.xTest === undefined) !== (opts.yTest === undefined)) throw argumentError('fit: give both xTest and yTest, or neither');
@@ -206,6 +208,15 @@ export function fit(model: Module, opts: FitOptions): EpochRecord[] {
   const plan = fusedOrReason(model, opts);
   if (plan) {
     opts.optimizer._syncEngines(); // hyper-parameter changes and moved params reach the engine
+    let thrown: { value: unknown } | undefined;
+    const onEpochSafely = (record: EpochRecord) => {
+      try {
+        return opts.onEpoch!(record) !== false;
+      } catch (value) {
+        thrown = { value };
+        return false;
+      }
+    };
     model.train();
     const records = native.fit(
       opts.optimizer._engines[0]!,
@@ -213,9 +224,10 @@ export function fit(model: Module, opts: FitOptions): EpochRecord[] {
       opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
       { layers: plan.layers, loss: plan.loss, lossOptions: plan.lossOptions, epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate },
       plan.weight?._n,
-      opts.onEpoch ? (r: FitRecord) => opts.onEpoch!(toRecord(r)) !== false : undefined,
+      opts.onEpoch ? (r: FitRecord) => onEpochSafely(toRecord(r)) : undefined,
     );
     model.eval();
+    if (thrown) throw thrown.value; // whatever onEpoch threw, Error or not
     return records.map(toRecord);
   }
   const history: EpochRecord[] = [];
@@ -292,6 +304,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   );
   for (const t of busy) t._n.setBusy(true);
   model._busy++;
+  opts.optimizer._busy++;
   try {
     const records = (await promise).map(toRecord);
     if (opts.onEpoch) for (const r of records) deliver(r);
@@ -301,6 +314,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   } finally {
     runningFits.delete(handle);
     model._busy--;
+    opts.optimizer._busy--;
     for (const t of busy) t._n.setBusy(false);
     opts.signal?.removeEventListener('abort', onAbort);
     model.eval();

@@ -6,7 +6,7 @@ import { Parameter } from './parameter';
 import { DType, type DTypeLike } from '../dtype';
 import { Device, type DeviceLike } from '../device';
 import { noGrad } from '../autograd';
-import { argumentError } from '../errors';
+import { argumentError, TorchError } from '../errors';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -259,7 +259,9 @@ export class Module {
       if (missingKeys.length) errors.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
     }
     if (errors.length) {
-      throw argumentError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+      // One line for the message; PyTorch's multi-line layout stays in `detail`.
+      const summary = `Error(s) in loading state_dict for ${this.constructor.name}: ${errors.map((e) => e.trim()).join(' ')}`;
+      throw new TorchError(summary, 'INVALID_ARGUMENT', `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
     }
     noGrad(() => {
       for (const [name, target] of own) {

@@ -20,6 +20,8 @@ export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & { params: Parameter[] })[] = [];
   /** @internal one native optimizer per group. */
   _engines: NativeOptimizer[] = [];
+  /** @internal set while fitAsync steps this optimizer on a background thread. */
+  _busy = 0;
   /** The hyper-parameters each engine runs with, as `hyperKey` writes them. */
   private configured: string[] = [];
   /** The native tensors each engine updates (Module.to() swaps a parameter's). */
@@ -107,6 +109,7 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** One update of every parameter that has a gradient. */
   step(): void {
+    if (this._busy > 0) throw argumentError('optimizer is busy: a background task (fitAsync) is using it; await it or abort it first');
     this._syncEngines();
     for (const engine of this._engines) engine.step();
   }
