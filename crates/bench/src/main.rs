@@ -10,7 +10,7 @@
 //! Protocol (driven by bench/run.mjs): one command per stdin line, one
 //! `@@RESULT {json}` line per command on stdout.
 //!   hello | threads N | setup w1|w2 DIR | run w1 EPOCHS | run w2 LIMIT [noinfer]
-//!   | run w3 add|matmul CALLS | free | quit
+//!   | run w3 add|matmul CALLS | profile w1 EPOCHS | free | quit
 use std::io::{BufRead, Write};
 use std::time::Instant;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Reduction, Tensor};
@@ -162,6 +162,103 @@ fn w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, String> {
     ))
 }
 
+/// W1 split into phases (µs per epoch), to see where the Rust floor goes.
+/// `core`: torchts-core's pieces; `raw`: plain tch with C++ Adam. Extra
+/// rows time the alternatives an engine change could use.
+fn profile_w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, String> {
+    let (train, test) = data.w1.as_ref().ok_or("setup w1 first")?;
+    let sizes = [2, 8, 4, 2];
+    let mut ph = [0f64; 7];
+    let names = ["zero_grad", "forward", "loss", "backward", "step", "eval_train", "eval_test"];
+    let mut extra: Vec<(String, f64)> = vec![];
+    let now = Instant::now;
+    match variant {
+        Variant::Core => {
+            let model = core_model(&sizes);
+            let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001)).map_err(|e| e.to_string())?;
+            let loss = Loss::cross_entropy();
+            let mut nocheck = 0.0;
+            let mut none_grad = 0.0;
+            for e in 0..epochs + 50 {
+                let rec = e >= 50;
+                let mut t = now();
+                let mut lap = |i: usize, t: &mut Instant| {
+                    if rec {
+                        ph[i] += t.elapsed().as_secs_f64();
+                    }
+                    *t = now();
+                };
+                torchts_core::optim::Optimizer::zero_grad(&mut opt);
+                lap(0, &mut t);
+                let out = model.forward(&train.x, true).map_err(|e| e.to_string())?;
+                lap(1, &mut t);
+                let l = loss.forward(&out, &train.y).map_err(|e| e.to_string())?;
+                lap(2, &mut t);
+                l.backward();
+                lap(3, &mut t);
+                torchts_core::optim::Optimizer::step(&mut opt).map_err(|e| e.to_string())?;
+                lap(4, &mut t);
+                torchts_core::train::evaluate(&model, &loss, train).map_err(|e| e.to_string())?;
+                lap(5, &mut t);
+                torchts_core::train::evaluate(&model, &loss, test).map_err(|e| e.to_string())?;
+                lap(6, &mut t);
+                if rec {
+                    // the same loss without the per-call label check (check once per fit instead)
+                    let _g = tch::no_grad_guard();
+                    let t0 = now();
+                    let _ = out.cross_entropy_loss::<Tensor>(&train.y, None, Reduction::Mean, -100, 0.0).double_value(&[]);
+                    nocheck += t0.elapsed().as_secs_f64();
+                    let t1 = now();
+                    let _ = loss.forward(&out, &train.y).unwrap().double_value(&[]);
+                    nocheck -= t1.elapsed().as_secs_f64();
+                    // set_to_none=True (PyTorch's default) would skip the zero_ ops entirely
+                    let t2 = now();
+                    for p in model.parameters() {
+                        let mut g = p.grad();
+                        if g.defined() {
+                            let _ = g.detach_().zero_();
+                        }
+                    }
+                    none_grad += t2.elapsed().as_secs_f64();
+                }
+            }
+            extra.push(("loss_label_check_cost".into(), -nocheck));
+            extra.push(("zero_grad_zero_ops_cost".into(), none_grad));
+        }
+        Variant::Raw => {
+            let mut model = RawModel::new(&sizes, 0.001);
+            for e in 0..epochs + 50 {
+                let rec = e >= 50;
+                let mut t = now();
+                let mut lap = |i: usize, t: &mut Instant| {
+                    if rec {
+                        ph[i] += t.elapsed().as_secs_f64();
+                    }
+                    *t = now();
+                };
+                model.opt.zero_grad();
+                lap(0, &mut t);
+                let out = model.forward(&train.x);
+                lap(1, &mut t);
+                let l = RawModel::loss(&out, &train.y);
+                lap(2, &mut t);
+                l.backward();
+                lap(3, &mut t);
+                model.opt.step();
+                lap(4, &mut t);
+                model.evaluate(train);
+                lap(5, &mut t);
+                model.evaluate(test);
+                lap(6, &mut t);
+            }
+        }
+    }
+    let us = |v: f64| v * 1e6 / epochs as f64;
+    let mut parts: Vec<String> = names.iter().zip(ph.iter()).map(|(n, v)| format!("\"{n}\":{:.2}", us(*v))).collect();
+    parts.extend(extra.iter().map(|(n, v)| format!("\"{n}\":{:.2}", us(*v))));
+    Ok(format!("{{\"usPerEpoch\":{{{}}},\"total\":{:.2}}}", parts.join(","), us(ph.iter().sum())))
+}
+
 fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<String, String> {
     let all = data.w2.as_ref().ok_or("setup w2 first")?;
     let n = all.x.size()[0].min(limit);
@@ -251,9 +348,10 @@ fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, S
     let num = |i: usize| -> Result<i64, String> { arg(i)?.parse::<i64>().map_err(|e| e.to_string()) };
     match words.first().copied().unwrap_or("") {
         "hello" => Ok(format!(
-            "{{\"variant\":\"{}\",\"threads\":{},\"tch\":\"0.24.0\"}}",
+            "{{\"variant\":\"{}\",\"threads\":{},\"tch\":\"0.24.0\",\"ompWaitPolicy\":{}}}",
             if variant == Variant::Core { "core" } else { "raw" },
-            tch::get_num_threads()
+            tch::get_num_threads(),
+            std::env::var("OMP_WAIT_POLICY").map(|v| json_string(&v)).unwrap_or_else(|_| "null".into())
         )),
         "threads" => {
             tch::set_num_threads(num(1)? as i32);
@@ -274,6 +372,10 @@ fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, S
             "w2" => w2(variant, data, num(2)?, words.get(3) != Some(&"noinfer")),
             "w3" => w3(arg(2)?, num(3)? as u64),
             other => Err(format!("unknown workload {other}")),
+        },
+        "profile" => match arg(1)? {
+            "w1" => profile_w1(variant, data, num(2)? as usize),
+            other => Err(format!("no profile for {other}")),
         },
         "free" => {
             data.w1 = None;

@@ -1,0 +1,108 @@
+// A bench worker: a long-lived child process (one per system) that runs one
+// command at a time. The driver writes a command line to its stdin; the
+// worker answers with one `@@RESULT {json}` line on stdout (other output is
+// kept as a log). Workers stay idle between commands, so the driver can
+// alternate systems (A B C A B C …) without paying start-up each repeat.
+import { spawn } from 'node:child_process';
+
+export class Worker {
+  /**
+   * @param {string} name   system name (row label)
+   * @param {string} cmd    executable
+   * @param {string[]} args
+   * @param {object} [opts] spawn options (cwd, env)
+   */
+  constructor(name, cmd, args, opts = {}) {
+    this.name = name;
+    this.log = '';
+    this.dead = null;
+    this.pending = null;
+    this.buffer = '';
+    this.child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.on('error', (err) => this.#die(`could not start ${cmd}: ${err.message}`));
+    this.child.on('exit', (code, signal) => this.#die(`exited (${signal ?? `code ${code}`})`));
+    this.child.stdin.on('error', () => {});
+    this.child.stdout.setEncoding('utf8');
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (s) => this.#keepLog(s));
+    this.child.stdout.on('data', (s) => {
+      this.buffer += s;
+      let nl;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        if (line.startsWith('@@RESULT ')) this.#settle(line.slice(9));
+        else this.#keepLog(`${line}\n`);
+      }
+    });
+  }
+
+  #keepLog(s) {
+    this.log = (this.log + s).slice(-8000);
+  }
+
+  #die(reason) {
+    if (this.dead) return;
+    this.dead = `${reason}${this.log ? `; last output: ${this.log.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+    if (this.pending) {
+      const { reject, timer } = this.pending;
+      this.pending = null;
+      clearTimeout(timer);
+      reject(new Error(this.dead));
+    }
+  }
+
+  #settle(text) {
+    if (!this.pending) return;
+    const { resolve, reject, timer } = this.pending;
+    this.pending = null;
+    clearTimeout(timer);
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      reject(new Error(`bad reply: ${text.slice(0, 200)}`));
+      return;
+    }
+    if (value && value.error) reject(new Error(value.error));
+    else resolve(value);
+  }
+
+  /** Sends one command; resolves with the worker's JSON reply. */
+  send(line, timeoutMs = 300_000) {
+    if (this.dead) return Promise.reject(new Error(this.dead));
+    if (this.pending) return Promise.reject(new Error(`${this.name}: a command is already running`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = null;
+        this.kill();
+        reject(new Error(`timed out after ${timeoutMs / 1000} s on "${line}"`));
+      }, timeoutMs);
+      this.pending = { resolve, reject, timer };
+      this.child.stdin.write(`${line}\n`);
+    });
+  }
+
+  kill() {
+    if (!this.child.killed && this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+
+  async close() {
+    if (this.dead) return;
+    try {
+      this.child.stdin.write('quit\n');
+    } catch {
+      /* already gone */
+    }
+    await new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.kill();
+        resolve();
+      }, 3000);
+      this.child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}

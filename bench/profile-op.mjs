@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Where a torchts per-op call (W3) spends its time: peels the layers off
+// `a.add(b)` one at a time, each timed over many calls (median of 5 runs).
+//
+//   node bench/profile-op.mjs [--calls=300000]
+//
+// Layers: a napi getter that allocates nothing; the native op on raw handles
+// (napi call + libtorch op + new JS handle object + finalizer, no TS wrapper);
+// the full TS call `a.add(b)`; and the same with an explicit dispose().
+import { performance } from 'node:perf_hooks';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as torch from 'torchts';
+
+const argv = process.argv.slice(2);
+const calls = Number(argv.find((a) => a.startsWith('--calls='))?.split('=')[1] ?? 300_000);
+if (argv.find((x) => x.startsWith('--threads='))) torch.setNumThreads(Number(argv.find((x) => x.startsWith('--threads=')).split('=')[1]));
+const a = torch.ones(2, 2);
+const b = torch.ones(2, 2);
+const m = torch.ones(8, 8);
+const one = torch.ones(1);
+const an = a._n;
+const bn = b._n;
+
+function time(fn) {
+  for (let i = 0; i < 20_000; i++) fn(); // warm-up (JIT, allocator)
+  const runs = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    runs.push(((performance.now() - t0) * 1e3) / calls);
+  }
+  runs.sort((x, y) => x - y);
+  return runs[2];
+}
+
+const cases = [
+  ['napi getter, no allocation (t._n.dim)', () => an.dim],
+  ['napi getter returning an array (t._n.shape)', () => an.shape],
+  ['napi method returning a number (t._n.item() on [1])', () => one._n.item()],
+  ['native detach (libtorch view + new handle)', () => an.detach()],
+  ['native add on raw handles (a._n.add(b._n))', () => an.add(bn)],
+  ['native add on raw handles + free (…).dispose()', () => an.add(bn).dispose()],
+  ['torchts a.add(b)', () => a.add(b)],
+  ['torchts a.add(b).dispose()', () => a.add(b).dispose()],
+  ['torchts a.add(b) inside tidy()', () => torch.tidy(() => a.add(b))],
+  ['torchts a.matmul(a) [8,8]', () => m.matmul(m)],
+  ['native matmul on raw handles', () => m._n.matmul(m._n)],
+];
+const lines = [`per-call cost, ${calls} calls, median of 5 runs (µs/call); ${torch.getNumThreads()} threads`];
+for (const [name, fn] of cases) {
+  try {
+    lines.push(`${name.padEnd(52)} ${time(fn).toFixed(3).padStart(8)}`);
+  } catch (e) {
+    lines.push(`${name.padEnd(52)} n/a (${e.message})`);
+  }
+}
+const text = lines.join('\n');
+console.log(text);
+const here = path.dirname(fileURLToPath(import.meta.url));
+fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+fs.writeFileSync(path.join(here, 'results', 'profile-op.txt'), `${text}\n`);
