@@ -66,7 +66,7 @@ pub fn arange(env: Env, start: f64, end: f64, step: f64, dtype: Option<String>, 
     // libtorch divides by the step cast to the dtype: for an integer dtype a
     // step in (-1, 1) becomes 0 and kills the process with SIGFPE (Python too).
     let integer_dtype = matches!(kind, Kind::Int64 | Kind::Int | Kind::Int16 | Kind::Int8 | Kind::Uint8);
-    if integer_dtype && step.trunc() == 0.0 {
+    if integer_dtype && step != 0.0 && step.trunc() == 0.0 {
         return Err(invalid(format!("arange: step {step} becomes 0 for dtype {}; use a step of at least 1", torchts_core::kind::kind_name(kind))));
     }
     let out = raw::with_scalars(&[start, end, step], |s, out| unsafe {
