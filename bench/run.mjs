@@ -5,7 +5,7 @@
 //
 //   node bench/run.mjs [--quick] [--only=w1,w2,w3,startup] [--repeats=N]
 //                      [--threads=N] [--systems=id,id] [--no-build] [--no-md]
-//                      [--no-gate] [--no-priority] [--noise-budget=SECONDS]
+//                      [--no-gate] [--no-priority] [--noise-budget=SECONDS] [--omp-default]
 //   node bench/run.mjs --render=bench/results/<run>.json   (tables from a stored run)
 //
 // Workloads (see bench/README.md): W1 the tutorial, W2 scale (1M circles,
@@ -61,6 +61,13 @@ const noise = new NoiseControl({ enabled: !flag('no-gate'), log, budgetMs: (opt(
 const NICE = -10;
 const useNice = !flag('no-priority') && process.platform === 'linux' && spawnSync('nice', ['-n', String(NICE), 'true']).status === 0;
 const niced = (cmd, args) => (useNice ? ['nice', ['-n', String(NICE), cmd, ...args]] : [cmd, args]);
+// One OpenMP wait policy for every libtorch system: torchts defaults to
+// PASSIVE (ts/native.ts); libgomp's default (spin, then sleep) made Python and
+// tch-rs 3-30x slower on W1 with 2 threads whenever anything else ran. The
+// user's OMP_WAIT_POLICY wins; --omp-default leaves each system at its own default.
+const ompWaitPolicy = flag('omp-default') ? null : process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
+const workerEnv = ompWaitPolicy ? { ...process.env, OMP_WAIT_POLICY: ompWaitPolicy } : process.env;
+
 function niceOf(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -174,7 +181,7 @@ function machineInfo() {
 
 function timeProcess(cmd, args) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(...niced(cmd, args), { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(...niced(cmd, args), { cwd: root, encoding: 'utf8', timeout: 60_000, env: workerEnv });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error((r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-2).join(' '));
   const m = /@@RESULT (.*)/.exec(r.stdout);
@@ -580,7 +587,7 @@ async function main() {
   if (runningWorkloads) {
     for (const s of systems) {
       if (s.absent) continue;
-      s.worker = new Worker(s.label, ...niced(s.start[0], s.start[1]), { cwd: root, env: process.env });
+      s.worker = new Worker(s.label, ...niced(s.start[0], s.start[1]), { cwd: root, env: workerEnv });
       try {
         s.hello = await s.worker.send('hello', 120_000);
         s.nice = niceOf(s.worker.child.pid);

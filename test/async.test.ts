@@ -71,19 +71,15 @@ describe('fitAsync: busy tensors, model and optimizer', () => {
         expectBusy(() => model.loadStateDict(model.stateDict()), 'loadStateDict');
         expectBusy(() => model.to('float64'), 'model.to()');
         expectBusy(() => new nn.Linear(2, 2).forward(x), 'another model reading the busy data');
-        // Disposing or mutating in place is refused too -- with napi-rs's borrow
-        // message for now (see the it.fails test below), but refused: nothing is freed.
-        for (const [what, fn] of [
-          ['disposing a parameter', () => weight.dispose()],
-          ['disposing the training data', () => x.dispose()],
-          ['disposing the test labels', () => yTest.dispose()],
-          ['an in-place op on a parameter', () => weight.mul_(0)],
-          ['an in-place op on the data', () => x.mul_(2)],
-          ['optimizer.zeroGrad()', () => optimizer.zeroGrad()],
-          ['optimizer.step()', () => optimizer.step()],
-        ] as const) {
-          expect(thrown(fn), what).toBeInstanceOf(Error);
-        }
+        // disposing and in-place ops are refused with the same busy error, and nothing is freed
+        expectBusy(() => weight.dispose(), 'disposing a parameter');
+        expectBusy(() => x.dispose(), 'disposing the training data');
+        expectBusy(() => yTest.dispose(), 'disposing the test labels');
+        expectBusy(() => torch.dispose([weight, x]), 'torch.dispose([...])');
+        expectBusy(() => weight.mul_(0), 'an in-place op on a parameter');
+        expectBusy(() => x.mul_(2), 'an in-place op on the data');
+        expectBusy(() => optimizer.zeroGrad(), 'optimizer.zeroGrad()');
+        expectBusy(() => optimizer.step(), 'optimizer.step()');
         expect(weight.isDisposed || x.isDisposed || yTest.isDisposed).toBe(false);
         checked.push('all');
         controller.abort(new Error('checks done'));
@@ -131,19 +127,13 @@ describe('fitAsync: busy tensors, model and optimizer', () => {
   }, 60_000);
 });
 
-// BUG (src/tensor.rs: dispose, zero_grad, the in-place ops take `&mut self`;
-// src/optim.rs: NativeOptimizer.step takes `&mut self`):
-// while fitAsync runs, napi-rs still holds borrows of the tensors passed to
-// NativeOptimizer.fitAsync, so a `&mut self` method is rejected by napi-rs
-// before its body (and the busy check) runs: the user gets a plain Error
-// "The same native value cannot be borrowed mutably while another borrow is
-// active" (code InvalidArg) instead of the TorchError "cannot dispose a tensor
-// that a background task (fitAsync) is using" (optimizer.step(): instead of
-// "optimizer is busy: a background task (fitAsync) is using it"). Fix: check busy from a `&self`
-// entry point first (e.g. an `isBusy` getter that ts/tensor.ts dispose() and
-// the in-place methods consult), or make those methods `&self` with interior
-// mutability so the busy check always runs.
-describe('fitAsync: busy messages for dispose and in-place ops (known bug)', () => {
+// Regression (fixed in 4b8419a): while fitAsync ran, napi-rs still held borrows
+// of the tensors passed to NativeOptimizer.fitAsync, so `&mut self` methods
+// (Tensor.dispose, zero_grad, in-place ops, NativeOptimizer.step) were rejected
+// before their busy check ran, with napi-rs's "The same native value cannot be
+// borrowed mutably while another borrow is active" (a plain Error, code
+// InvalidArg) instead of the TorchError naming fitAsync.
+describe('fitAsync: busy messages for dispose and in-place ops', () => {
   it('disposing or mutating a busy tensor throws the busy TorchError', async () => {
     const { model, optimizer, criterion, x, y } = setup();
     const weight = model.parameters()[0]!;
@@ -294,11 +284,10 @@ describe('fitAsync and process exit', () => {
   }, 60_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  // BUG (src/train.rs FitTask): process.exit() while fitAsync runs does not
-  // exit -- Node's teardown waits for the running napi async work, i.e. for
-  // the whole fit (a service's SIGTERM handler calling process.exit hangs).
-  // Same root cause and fix as worker.terminate() in test/workers.test.ts: an
-  // env cleanup hook that cancels running fits, checked between batches.
+  // Regression (fixed in 96e3c57): process.exit() while fitAsync ran did not
+  // exit -- Node's teardown joins the thread pool, i.e. waited for the whole
+  // fit (a service's SIGTERM handler calling process.exit hung). Now running
+  // fits are cancelled on 'exit' and stop at the next minibatch.
   it('process.exit() during fitAsync exits promptly', async () => {
     const file = path.join(dir, 'exit-during-fit.mjs');
     fs.writeFileSync(

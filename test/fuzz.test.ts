@@ -96,16 +96,17 @@ describe('fuzz: random and hostile arguments', () => {
 });
 
 // ---------------------------------------------------------------------------
-// Known crashes: kept out of the campaign (a crash would end it), reproduced
-// here in child processes. Each test passes once the bug is fixed (the child
-// prints "survived"); until then `it.fails` records the crash.
+// Crashes the fuzzer found, reproduced in child processes (a crash would end
+// the campaign). All three are fixed (96e3c57, 4b8419a); the tests stay as
+// regression tests, and the campaign generates these inputs again. A new
+// crash goes here as an `it.fails` (and out of the generators) until fixed.
 // ---------------------------------------------------------------------------
 
 describe('crashes the fuzzer found (fixed; kept as regression tests)', () => {
-  // BUG: ts/cuda.ts setNumThreads / src/runtime.rs set_num_threads accept any
-  // positive integer; napi wraps 1e10 to 1410065408 (i32), and the next
-  // parallel op makes libgomp exit(1) ("Out of memory allocating 304574129472
-  // bytes"). 2**31-1 does the same; 100000 spawns threads for minutes.
+  // Was: ts/cuda.ts setNumThreads / src/runtime.rs set_num_threads accepted any
+  // positive integer; napi wrapped 1e10 to 1410065408 (i32), and the next
+  // parallel op made libgomp exit(1) ("Out of memory allocating 304574129472
+  // bytes"). 2**31-1 did the same; 100000 spawned threads for minutes.
   it('setNumThreads(1e10) is refused instead of killing the process at the next matmul', async () => {
     const r = await runSnippet(`
       try { torch.setNumThreads(1e10); } catch (e) { console.log('refused:', e.message); }
@@ -115,10 +116,9 @@ describe('crashes the fuzzer found (fixed; kept as regression tests)', () => {
     expect(r.stdout).toContain('survived');
   }, 30_000);
 
-  // BUG: src/creation.rs arange: an int64 arange whose step truncates to 0
-  // (0 < |step| < 1) reaches libtorch's integer size computation and dies of
-  // SIGFPE (division by zero). Fix: for integral dtypes, reject a step whose
-  // integer value is 0 ("arange: step 0.5 truncates to 0 for dtype int64").
+  // Was: src/creation.rs arange: an int64 arange whose step truncates to 0
+  // (0 < |step| < 1) reached libtorch's integer size computation and died of
+  // SIGFPE (division by zero).
   it('arange(0, 5, 0.5, { dtype: int64 }) throws instead of SIGFPE', async () => {
     const r = await runSnippet(`
       try { torch.arange(0, 5, 0.5, { dtype: 'int64' }); } catch (e) { console.log('threw:', e.message); }
@@ -131,7 +131,7 @@ describe('crashes the fuzzer found (fixed; kept as regression tests)', () => {
 // ---------------------------------------------------------------------------
 // Known violations of "one line that names the problem" / "refuse, don't
 // coerce": the classes the campaign counts as KNOWN_BUGS, one minimal
-// reproduction each.
+// reproduction each (`it.fails` while open; fixed ones stay as `it`).
 // ---------------------------------------------------------------------------
 
 function thrown(fn: () => unknown): unknown {
@@ -156,16 +156,13 @@ function expectNamedError(fn: () => unknown, names: RegExp): void {
 const junk = (v: unknown) => v as any;
 
 describe('crashes the fuzzer found, continued (fixed)', () => {
-  // BUG: src/tensor.rs byte_size()/Tensor::wrap report numel x element size
+  // Was: src/tensor.rs byte_size()/Tensor::wrap reported numel x element size
   // to V8 for every tensor, views included. expand() to a huge size allocates
-  // nothing (stride 0), but the reported "external memory" reaches 2^60 bytes
-  // and V8 aborts the process: "Check failed: kMinReasonableBytes <=
+  // nothing (stride 0), but the reported "external memory" reached 2^60 bytes
+  // and V8 aborted the process: "Check failed: kMinReasonableBytes <=
   // change_in_bytes && change_in_bytes < kMaxReasonableBytes" (SIGTRAP).
-  // (Found by scripts/fuzz-long.mjs: `torch.tensor(true).expand(1, 2 ** 64)`.)
-  // Views of real storage are over-reported too (a broadcast view of one
-  // float counts as numel x 4 bytes). Fix: report the bytes of the storage
-  // the view spans (sum over dims of (size - 1) * |stride|, plus one element,
-  // times the element size; 0 for an empty tensor), with checked arithmetic.
+  // Found by scripts/fuzz-long.mjs (`torch.tensor(true).expand(1, 2 ** 64)`);
+  // now the report is the storage span.
   it('ones(1).expand(2 ** 58) returns a view (or throws) instead of aborting V8', async () => {
     const r = await runSnippet(`
       try { console.log('shape', torch.ones(1).expand(2 ** 58).shape); } catch (e) { console.log('threw:', e.message); }
@@ -213,7 +210,7 @@ describe('known bad messages and silent coercions (reported bugs; it.fails until
     expectNamedError(() => torch.ones(2).add(junk(3n)), /add|BigInt|number/);
   });
 
-  // load-state-dict-multiline: ts/nn/module.ts loadStateDict joins errors with "\n\t".
+  // Fixed (4b8419a), was load-state-dict-multiline: loadStateDict joined errors with "\n\t".
   it('loadStateDict with a wrong shape throws a one-line message (rest in detail)', () => {
     const layer = new nn.Linear(2, 2);
     expectNamedError(() => layer.loadStateDict(new Map([['weight', torch.ones(3)], ['bias', torch.ones(2)]])), /size mismatch for weight/);
@@ -224,7 +221,7 @@ describe('known bad messages and silent coercions (reported bugs; it.fails until
     expectNamedError(() => torch.manualSeed(junk(torch.ones(2, 2))), /seed/);
   });
 
-  // sync-fit-callback-throw: src/train.rs fit: a non-Error thrown by onEpoch becomes "Create Error reference failed".
+  // Fixed (4b8419a), was sync-fit-callback-throw: a non-Error thrown by onEpoch became "Create Error reference failed".
   it('fit() rethrows what onEpoch throws, even a string', () => {
     torch.manualSeed(0);
     const model = new nn.Sequential(new nn.Linear(2, 2));
@@ -272,8 +269,8 @@ describe('known bad messages and silent coercions (reported bugs; it.fails until
     expectNamedError(() => torch.zeros(2, { requiresGrad: junk('no') }), /requiresGrad/);
   });
 
-  // fit-epochs-unbounded: ts/train.ts checkOptions accepts any integer; src/train.rs
-  // takes `epochs: u32`, so 2**32 runs 0 epochs (fused) and 1e300 runs forever (eager).
+  // Fixed (4b8419a), was fit-epochs-unbounded: any integer was accepted; src/train.rs
+  // takes `epochs: u32`, so 2**32 ran 0 epochs (fused) and 1e300 ran forever (eager).
   it('fit({ epochs: 2 ** 32 }) is refused instead of running 0 epochs', () => {
     const model = new nn.Sequential(new nn.Linear(2, 2));
     expectNamedError(

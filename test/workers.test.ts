@@ -89,18 +89,30 @@ describe('worker_threads', () => {
     console.log(`workers: 4 workers x 3 modes equal to the main thread; ${report.ms} ms`);
   }, 150_000);
 
-  // BUG (src/train.rs FitTask): a running fitAsync is napi async work that
-  // nothing cancels when its environment is torn down, so worker.terminate()
-  // (and process.exit(), see test/async.test.ts) waits until the whole fit has
-  // finished -- for this fit, minutes. Fix: register an env cleanup hook
-  // (napi_add_env_cleanup_hook) for each running FitTask that sets its
-  // `cancelled` flag, and let core fit check the flag between batches, not
-  // only between epochs.
-  it.fails('worker.terminate() during fitAsync returns promptly (known bug: it waits for the fit)', async () => {
+  // OPEN (src/train.rs FitTask; documented as a limitation in ts/train.ts):
+  // a running fitAsync is napi async work on libuv's thread pool, and Node's
+  // worker teardown waits for pending thread-pool work before any cleanup hook
+  // runs, so worker.terminate() returns only when the whole fit has finished
+  // -- for this fit, minutes. (process.exit() was fixed in 96e3c57: running
+  // fits are cancelled on 'exit'.) Possible fixes: have the fit's compute loop
+  // notice its environment stopping (e.g. a napi_ref'd sentinel whose
+  // finalizer sets `cancelled`, or a periodic `napi_call_threadsafe_function`
+  // whose napi_closing status stops the fit), or run fits on a thread of
+  // torchts's own instead of the shared pool. Workaround, tested below: abort
+  // the fit (AbortSignal) before terminating the worker.
+  it.fails('worker.terminate() during fitAsync returns promptly (known limitation: it waits for the fit)', async () => {
     const r = await runNode(mainScript, [workerScript, '--terminate'], { timeoutMs: 5_000 });
     expect(r.timedOut, describeEnd(r)).toBe(false);
     const report = r.summary as { terminateMs: number; after: number };
     expect(report.terminateMs).toBeLessThan(2_000);
     expect(report.after).toBe(6);
   }, 30_000);
+
+  it('aborting the fit first, worker.terminate() returns promptly and the process carries on', async () => {
+    const r = await runNode(mainScript, [workerScript, '--terminate', '--abort-first'], { timeoutMs: 30_000 });
+    expect(r.code, describeEnd(r)).toBe(0);
+    const report = r.summary as { terminateMs: number; after: number };
+    expect(report.terminateMs).toBeLessThan(2_000);
+    expect(report.after).toBe(6);
+  }, 40_000);
 });

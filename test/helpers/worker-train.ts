@@ -6,9 +6,12 @@ import { train, type TrainSpec } from './circles-train';
 
 interface Request {
   id: number;
-  kind: 'train' | 'errors' | 'fitAsyncForever';
+  kind: 'train' | 'errors' | 'fitAsyncForever' | 'abortFit';
   spec?: TrainSpec;
 }
+
+/** The running 'fitAsyncForever' fit: its controller and its settled promise. */
+let running: { controller: AbortController; settled: Promise<unknown> } | null = null;
 
 /** What a native error looks like from this thread (the error factory is registered per thread). */
 function errorShapes() {
@@ -37,13 +40,18 @@ parentPort!.on('message', async (req: Request) => {
       parentPort!.postMessage({ id: req.id, threadId, result: await train(torch, req.spec!) });
     } else if (req.kind === 'errors') {
       parentPort!.postMessage({ id: req.id, threadId, result: errorShapes() });
+    } else if (req.kind === 'abortFit') {
+      running!.controller.abort();
+      await running!.settled;
+      parentPort!.postMessage({ id: req.id, threadId, result: 'aborted' });
     } else {
       // A long background fit, to be cut short by worker.terminate().
       const { nn, optim } = torch;
       const model = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 2));
       const { X, y } = torch.makeCircles(20_000, { noise: 0.03, randomState: 1 });
       let epochs = 0;
-      void torch
+      const controller = new AbortController();
+      const settled = torch
         .fitAsync(model, {
           optimizer: new optim.Adam(model.parameters()),
           criterion: new nn.CrossEntropyLoss(),
@@ -51,11 +59,13 @@ parentPort!.on('message', async (req: Request) => {
           yTrain: torch.tensor(y, { dtype: torch.long }),
           epochs: 1_000_000,
           batchSize: 64,
+          signal: controller.signal,
           onEpoch: () => {
             if (++epochs === 1) parentPort!.postMessage({ id: req.id, threadId, result: 'running' });
           },
         })
         .catch(() => undefined);
+      running = { controller, settled };
     }
   } catch (e) {
     parentPort!.postMessage({ id: req.id, threadId, error: String((e as Error)?.stack ?? e) });

@@ -3,7 +3,7 @@
 // Runs in its own process so a native crash fails the test cleanly.
 //
 //   node workers-main.mjs WORKER_SCRIPT [--workers 4] [--epochs 300]
-//   node workers-main.mjs WORKER_SCRIPT --terminate
+//   node workers-main.mjs WORKER_SCRIPT --terminate [--abort-first]
 //
 // Prints one JSON line: { results, reference, errors, mainErrors, exits, ms },
 // or with --terminate { terminateMs, afterLoss, ms }: how long worker.terminate()
@@ -20,20 +20,6 @@ const flag = (name: string, d: number) => {
 const WORKERS = flag('workers', 4);
 const EPOCHS = flag('epochs', 300);
 
-if (process.argv.includes('--terminate')) {
-  // Terminating a worker while its fitAsync runs must neither take the process
-  // down nor wait for the whole fit: the fit below runs for minutes.
-  const started = Date.now();
-  const doomed = new Worker(workerScript);
-  await ask<string>(doomed, 'fitAsyncForever');
-  const t0 = Date.now();
-  await doomed.terminate();
-  const terminateMs = Date.now() - t0;
-  const after = torch.ones(3).add(1).sum().item();
-  process.stdout.write(`\n${JSON.stringify({ terminateMs, after, ms: Date.now() - started })}\n`);
-  process.exit(0);
-}
-
 let nextId = 0;
 function ask<T>(w: Worker, kind: string, spec?: TrainSpec): Promise<T> {
   const id = nextId++;
@@ -49,6 +35,23 @@ function ask<T>(w: Worker, kind: string, spec?: TrainSpec): Promise<T> {
     w.postMessage({ id, kind, spec });
   });
 }
+
+if (process.argv.includes('--terminate')) {
+  // Terminating a worker while its fitAsync runs must neither take the process
+  // down nor wait for the whole fit: the fit below runs for minutes.
+  const started = Date.now();
+  const doomed = new Worker(workerScript);
+  await ask<string>(doomed, 'fitAsyncForever');
+  // the workaround: abort the fit (its AbortSignal) and let it settle, then terminate
+  if (process.argv.includes('--abort-first')) await ask<string>(doomed, 'abortFit');
+  const t0 = Date.now();
+  await doomed.terminate();
+  const terminateMs = Date.now() - t0;
+  const after = torch.ones(3).add(1).sum().item();
+  process.stdout.write(`\n${JSON.stringify({ terminateMs, after, ms: Date.now() - started })}\n`);
+  process.exit(0);
+}
+
 
 const started = Date.now();
 // All initial weights are drawn here, before any worker runs: libtorch's

@@ -136,7 +136,7 @@ fn w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, String> {
             let model = core_model(&sizes);
             let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001)).map_err(|e| e.to_string())?;
             let loss = Loss::cross_entropy();
-            let cfg = FitConfig { epochs, batch_size: None, shuffle: true, evaluate: true };
+            let cfg = FitConfig { epochs, batch_size: None, shuffle: true, evaluate: true, ..Default::default() };
             start = Instant::now();
             let history = fit(&model, &loss, &mut opt, train, Some(test), &cfg, &mut |_| true).map_err(|e| e.to_string())?;
             let r = history.last().ok_or("no epochs")?;
@@ -277,7 +277,7 @@ fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<
             let model = core_model(&sizes);
             let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001)).map_err(|e| e.to_string())?;
             let loss = Loss::cross_entropy();
-            let cfg = FitConfig { epochs: 1, batch_size: Some(bs), shuffle: true, evaluate: false };
+            let cfg = FitConfig { epochs: 1, batch_size: Some(bs), shuffle: true, evaluate: false, ..Default::default() };
             let split = Split { x: x.shallow_clone(), y: y.shallow_clone() };
             let history = fit(&model, &loss, &mut opt, &split, None, &cfg, &mut |_| true).map_err(|e| e.to_string())?;
             train_seconds = start.elapsed().as_secs_f64();
