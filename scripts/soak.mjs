@@ -36,7 +36,9 @@ if (process.argv.includes('--dist')) {
   entry = path.join(root, 'dist', 'index.js');
 } else {
   const { bundle } = await import(pathToFileURL(path.join(root, 'test', 'helpers', 'bundle.mjs')).href);
-  entry = await bundle('ts/index.ts', { name: 'torch-soak.mjs' });
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-soak-'));
+  process.on('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
+  entry = await bundle('ts/index.ts', { outDir, name: 'torch-soak.mjs' });
 }
 const torch = await import(pathToFileURL(entry).href);
 const { nn, optim } = torch;
