@@ -54,7 +54,7 @@ const config = {
 
 const log = (...a) => console.error(...a);
 // Shared machines are noisy: wait for quiet, re-run samples others disturbed.
-const noise = new NoiseControl({ enabled: !flag('no-gate'), log, budgetMs: (opt('noise-budget') ? Number(opt('noise-budget')) : quick ? 30 : 240) * 1000 });
+const noise = new NoiseControl({ enabled: !flag('no-gate'), log, budgetMs: (opt('noise-budget') ? Number(opt('noise-budget')) : quick ? 30 : 120) * 1000 });
 
 // Workers (and start-up probes) run at nice -10 where allowed, so other jobs
 // on a shared machine preempt them less (--no-priority turns this off).
