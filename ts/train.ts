@@ -110,6 +110,11 @@ function planFused(model: Module, opts: FitOptions): FusedPlan | string {
   return { layers, params, loss, lossOptions, weight };
 }
 
+/** What the native fit takes: the fused plan plus the loop options. */
+function nativeFitOptions(plan: FusedPlan, opts: FitOptions) {
+  return { layers: plan.layers, loss: plan.loss, lossOptions: plan.lossOptions, epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate };
+}
+
 function checkOptions(opts: FitOptions): void {
   if (!(opts.optimizer instanceof Optimizer)) throw argumentError('fit: `optimizer` must be a torch optimizer');
   if (!Number.isSafeInteger(opts.epochs) || opts.epochs < 0 || opts.epochs > 2 ** 32 - 1) {
@@ -222,7 +227,7 @@ export function fit(model: Module, opts: FitOptions): EpochRecord[] {
       opts.optimizer._engines[0]!,
       plan.params.map((p) => p._n),
       opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
-      { layers: plan.layers, loss: plan.loss, lossOptions: plan.lossOptions, epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate },
+      nativeFitOptions(plan, opts),
       plan.weight?._n,
       opts.onEpoch ? (r: FitRecord) => onEpochSafely(toRecord(r)) : undefined,
     );
@@ -297,7 +302,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   const promise = engine.fitAsync(
     plan.params.map((p) => p._n),
     opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
-    { layers: plan.layers, loss: plan.loss, lossOptions: plan.lossOptions, epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate },
+    nativeFitOptions(plan, opts),
     plan.weight?._n,
     handle,
     onEpoch,
