@@ -7,6 +7,7 @@ use napi_derive::napi;
 use torchts_core::nn::{parse_reduction, Loss};
 
 #[napi(object)]
+#[derive(Clone)]
 pub struct LossOptions {
     /// @default "mean"
     pub reduction: Option<String>,

@@ -96,7 +96,7 @@ pub fn fit(
     on_epoch: Option<Function<FitRecord, Option<bool>>>,
 ) -> Result<Vec<FitRecord>> {
     let model = build_model(&options.layers, &params)?;
-    let loss = make_loss(&options.loss, options.loss_options.clone_opts(), weight, None)?;
+    let loss = make_loss(&options.loss, options.loss_options.clone(), weight, None)?;
     let train = split(x_train, y_train)?;
     let test = match (x_test, y_test) {
         (Some(x), Some(y)) => Some(split(x, y)?),
@@ -118,16 +118,6 @@ pub fn fit(
         return Err(e);
     }
     Ok(result.or_throw()?.iter().map(FitRecord::from).collect())
-}
-
-trait CloneOpts {
-    fn clone_opts(&self) -> Option<LossOptions>;
-}
-
-impl CloneOpts for Option<LossOptions> {
-    fn clone_opts(&self) -> Option<LossOptions> {
-        self.as_ref().map(|o| LossOptions { reduction: o.reduction.clone(), ignore_index: o.ignore_index, label_smoothing: o.label_smoothing })
-    }
 }
 
 /// Lets JS stop a background fit (AbortSignal) between epochs.
@@ -228,7 +218,7 @@ impl NativeOptimizer {
         on_epoch: Option<Arc<Progress>>,
     ) -> Result<AsyncTask<FitTask>> {
         let model = build_model(&options.layers, &params)?;
-        let loss = make_loss(&options.loss, options.loss_options.clone_opts(), weight, None)?;
+        let loss = make_loss(&options.loss, options.loss_options.clone(), weight, None)?;
         let train = split(x_train, y_train)?;
         let test = match (x_test, y_test) {
             (Some(x), Some(y)) => Some(split(x, y)?),
