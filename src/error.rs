@@ -48,6 +48,7 @@ pub fn to_js(err: CoreError) -> Error {
     let code = match &err {
         CoreError::Torch { .. } => "TORCH_ERROR",
         CoreError::InvalidArgument(_) => "INVALID_ARGUMENT",
+        CoreError::Cancelled => "ABORT_ERR",
     };
     make_error(code, err.to_string(), err.detail())
 }

@@ -2,9 +2,12 @@
 //! the engine lives in `crates/core`, the PyTorch-shaped API in `ts/`.
 #![deny(clippy::all)]
 
+mod cancel;
 mod creation;
 mod error;
 mod functional;
+mod inference;
+mod model;
 mod optim;
 mod runtime;
 mod serialize;

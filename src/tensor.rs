@@ -15,6 +15,9 @@ pub struct Tensor {
     external_bytes: i64,
     /// Set while a background task owns this tensor (fitAsync).
     busy: Cell<u32>,
+    /// Background reads in flight (forwardAsync): reading stays allowed,
+    /// changing it in place or disposing it does not.
+    readers: Cell<u32>,
 }
 
 impl ObjectFinalize for Tensor {
@@ -219,7 +222,7 @@ impl Tensor {
         if bytes != 0 {
             env.adjust_external_memory(bytes)?;
         }
-        Ok(Tensor { inner: Some(t), external_bytes: bytes, busy: Cell::new(0) })
+        Ok(Tensor { inner: Some(t), external_bytes: bytes, busy: Cell::new(0), readers: Cell::new(0) })
     }
 
     /// The live tch tensor, or a clear error after dispose() or while busy.
@@ -230,6 +233,13 @@ impl Tensor {
         self.inner.as_ref().ok_or_else(|| invalid("tensor has been disposed"))
     }
 
+    fn check_no_readers(&self, action: &str) -> Result<()> {
+        if self.readers.get() != 0 {
+            return Err(invalid(format!("tensor is being read by a background task (forwardAsync); await it before you {action}")));
+        }
+        Ok(())
+    }
+
     pub fn mark_busy(&self, on: bool) {
         let n = self.busy.get();
         self.busy.set(if on { n + 1 } else { n.saturating_sub(1) });
@@ -237,6 +247,7 @@ impl Tensor {
 
     fn get_mut(&mut self) -> Result<&mut TchTensor> {
         self.get()?;
+        self.check_no_readers("change it in place")?;
         Ok(self.inner.as_mut().unwrap())
     }
 }
@@ -441,6 +452,7 @@ impl Tensor {
         if self.busy.get() != 0 {
             return Err(invalid("cannot dispose a tensor that a background task (fitAsync) is using"));
         }
+        self.check_no_readers("dispose it")?;
         if self.inner.take().is_some() && self.external_bytes != 0 {
             env.adjust_external_memory(-self.external_bytes)?;
             self.external_bytes = 0;
@@ -785,6 +797,19 @@ impl Tensor {
     #[napi(catch_unwind)]
     pub fn set_busy(&self, on: bool) {
         self.mark_busy(on);
+    }
+
+    /// True while a background forward reads this tensor.
+    #[napi(getter, catch_unwind)]
+    pub fn is_read_locked(&self) -> bool {
+        self.readers.get() != 0
+    }
+
+    /// Marks this tensor as read by a background forward (or releases it).
+    #[napi(catch_unwind)]
+    pub fn set_read_locked(&self, on: bool) {
+        let n = self.readers.get();
+        self.readers.set(if on { n + 1 } else { n.saturating_sub(1) });
     }
 
     #[napi(catch_unwind)]

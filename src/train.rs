@@ -1,7 +1,9 @@
 //! Fused training: a Sequential of built-in layers, a loss and an optimizer
 //! trained entirely in Rust, synchronously (`fit`) or on napi's thread pool
 //! (`fitAsync`) with progress through a thread-safe callback.
+use crate::cancel::CancelHandle;
 use crate::error::{invalid, to_js, OrThrow};
+use crate::model::build_model;
 use crate::functional::{make_loss, LossOptions};
 use crate::optim::{Engine, NativeOptimizer};
 use crate::tensor::Tensor;
@@ -10,7 +12,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use torchts_core::nn::{Layer, Loss, Sequential};
+use torchts_core::nn::{Loss, Sequential};
 use torchts_core::train::{fit as core_fit, EpochRecord, FitConfig, Split};
 
 #[napi(object)]
@@ -29,9 +31,7 @@ impl From<&EpochRecord> for FitRecord {
     }
 }
 
-/// What `fit` needs, in the order the TS layer flattens a model:
-/// `layers` like ["linear", "relu", "linear_nobias", "dropout:0.5", "flatten:1:-1"],
-/// and `params` holding each linear layer's weight then bias.
+/// What `fit` needs besides the tensors; `layers` as in `crate::model`.
 #[napi(object)]
 pub struct FitOptions {
     pub layers: Vec<String>,
@@ -43,34 +43,6 @@ pub struct FitOptions {
     pub shuffle: Option<bool>,
     /// @default true
     pub evaluate: Option<bool>,
-}
-
-fn build_model(layers: &[String], params: &[&Tensor]) -> Result<Sequential> {
-    let mut next = params.iter();
-    let mut take = |what: &str| -> Result<tch::Tensor> {
-        next.next().ok_or_else(|| invalid(format!("missing {what} tensor for a linear layer")))?.get().map(|t| t.shallow_clone())
-    };
-    let mut out = Vec::with_capacity(layers.len());
-    for spec in layers {
-        let mut parts = spec.split(':');
-        let layer = match parts.next().unwrap_or("") {
-            "linear" => Layer::Linear { weight: take("weight")?, bias: Some(take("bias")?) },
-            "linear_nobias" => Layer::Linear { weight: take("weight")?, bias: None },
-            "relu" => Layer::ReLU,
-            "sigmoid" => Layer::Sigmoid,
-            "tanh" => Layer::Tanh,
-            "identity" => Layer::Identity,
-            "dropout" => Layer::Dropout { p: parts.next().and_then(|p| p.parse().ok()).ok_or_else(|| invalid("dropout needs p"))? },
-            "flatten" => {
-                let start = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
-                let end = parts.next().and_then(|p| p.parse().ok()).unwrap_or(-1);
-                Layer::Flatten { start_dim: start, end_dim: end }
-            }
-            other => return Err(invalid(format!("layer '{other}' cannot be fused"))),
-        };
-        out.push(layer);
-    }
-    Ok(Sequential { layers: out })
 }
 
 fn config(o: &FitOptions) -> FitConfig {
@@ -118,31 +90,6 @@ pub fn fit(
         return Err(e);
     }
     Ok(result.or_throw()?.iter().map(FitRecord::from).collect())
-}
-
-/// Lets JS stop a background fit (AbortSignal) between epochs.
-#[napi]
-pub struct FitHandle {
-    cancelled: Arc<AtomicBool>,
-}
-
-#[napi]
-impl FitHandle {
-    #[napi(constructor, catch_unwind)]
-    pub fn new() -> Self {
-        Self { cancelled: Arc::new(AtomicBool::new(false)) }
-    }
-
-    #[napi(catch_unwind)]
-    pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::SeqCst);
-    }
-}
-
-impl Default for FitHandle {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 type Progress = ThreadsafeFunction<FitRecord, (), FitRecord, Status, false>;
@@ -214,7 +161,7 @@ impl NativeOptimizer {
         y_test: Option<&Tensor>,
         options: FitOptions,
         weight: Option<&Tensor>,
-        handle: &FitHandle,
+        handle: &CancelHandle,
         on_epoch: Option<Arc<Progress>>,
     ) -> Result<AsyncTask<FitTask>> {
         let model = build_model(&options.layers, &params)?;
@@ -224,7 +171,7 @@ impl NativeOptimizer {
             (Some(x), Some(y)) => Some(split(x, y)?),
             _ => None,
         };
-        let engine = self.inner.take().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it"))?;
+        let engine = self.inner.take().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it; await it or abort it first"))?;
         let config = FitConfig { stop: Some(handle.cancelled.clone()), ..config(&options) };
         Ok(AsyncTask::new(FitTask {
             model,

@@ -226,9 +226,10 @@ export class Tensor {
     this._n.dispose();
   }
 
-  /** @internal the busy error for `&mut` native methods, which napi-rs refuses while a background fit holds them. */
+  /** @internal the busy error for `&mut` native methods, which napi-rs refuses while a background task holds them. */
   _checkNotBusy(what: string): void {
     if (this._n.isBusy) throw new TorchError(`cannot ${what} a tensor that a background task (fitAsync) is using; await it or abort it first`, 'INVALID_ARGUMENT');
+    if (this._n.isReadLocked) throw new TorchError(`cannot ${what} a tensor that a background task (forwardAsync) is reading; await it first`, 'INVALID_ARGUMENT');
   }
 
   [Symbol.dispose](): void {

@@ -5,13 +5,10 @@
 import { native, type FitRecord } from './native';
 import { argumentError } from './errors';
 import { noGrad } from './autograd';
+import { startBackgroundTask } from './background';
 import { Tensor } from './tensor';
 import { Module } from './nn/module';
 import { Sequential } from './nn/container';
-import { Linear, Identity } from './nn/linear';
-import { ReLU, Sigmoid, Tanh } from './nn/activation';
-import { Dropout } from './nn/dropout';
-import { Flatten } from './nn/flatten';
 import { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type Loss } from './nn/loss';
 import { Optimizer } from './optim/optimizer';
 import type { Parameter } from './nn/parameter';
@@ -56,31 +53,19 @@ interface FusedPlan {
   weight?: Tensor;
 }
 
-function layerSpec(m: Module, params: Parameter[]): string | null {
-  if (m instanceof Linear) {
-    params.push(m.weight);
-    if (m.bias) params.push(m.bias);
-    return m.bias ? 'linear' : 'linear_nobias';
+/** The first module on the way down that runs JavaScript (named when a model cannot be fused). */
+function firstNonNativeModule(model: Module): Module {
+  if (model instanceof Sequential) {
+    for (const m of model) if (!m._nativeLayers([])) return firstNonNativeModule(m);
   }
-  if (m instanceof ReLU) return 'relu';
-  if (m instanceof Sigmoid) return 'sigmoid';
-  if (m instanceof Tanh) return 'tanh';
-  if (m instanceof Identity) return 'identity';
-  if (m instanceof Dropout) return `dropout:${m.p}`;
-  if (m instanceof Flatten) return `flatten:${m.startDim}:${m.endDim}`;
-  return null;
+  return model;
 }
 
 /** The fused description of (model, criterion, optimizer), or the reason it cannot be fused. */
 function planFused(model: Module, opts: FitOptions): FusedPlan | string {
-  const modules = model instanceof Sequential ? [...model] : [model];
   const params: Parameter[] = [];
-  const layers: string[] = [];
-  for (const m of modules) {
-    const spec = layerSpec(m, params);
-    if (!spec) return `${m.constructor.name} is not a built-in layer`;
-    layers.push(spec);
-  }
+  const layers = model._nativeLayers(params);
+  if (!layers) return `${firstNonNativeModule(model).constructor.name} is not a built-in layer`;
   const c = opts.criterion;
   let loss: string;
   let weight: Tensor | undefined;
@@ -209,7 +194,7 @@ function fusedOrReason(model: Module, opts: FitOptions): FusedPlan | null {
  */
 export function fit(model: Module, opts: FitOptions): EpochRecord[] {
   checkOptions(opts);
-  model._checkNotBusy();
+  model._checkNoBackgroundWork();
   const plan = fusedOrReason(model, opts);
   if (plan) {
     opts.optimizer._syncEngines(); // hyper-parameter changes and moved params reach the engine
@@ -244,22 +229,6 @@ export function fit(model: Module, opts: FitOptions): EpochRecord[] {
   return history;
 }
 
-// process.exit() joins napi's thread pool, so a running fit would hold the
-// exit until it finished; on 'exit' every running fit stops at its next
-// minibatch. (worker.terminate() cannot be hooked the same way: Node waits
-// for thread-pool work before any cleanup hook runs; abort the fit first.)
-const runningFits = new Set<InstanceType<typeof native.FitHandle>>();
-let exitHookInstalled = false;
-function trackRunningFit(handle: InstanceType<typeof native.FitHandle>): void {
-  runningFits.add(handle);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const h of runningFits) h.cancel();
-    });
-  }
-}
-
 /**
  * `fit` on a background thread: the event loop stays free, progress arrives
  * through `onEpoch`, `signal` aborts between epochs. While it runs, the model,
@@ -267,12 +236,12 @@ function trackRunningFit(handle: InstanceType<typeof native.FitHandle>): void {
  */
 export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<EpochRecord[]> {
   checkOptions(opts);
-  model._checkNotBusy();
+  model._checkNoBackgroundWork();
   opts.signal?.throwIfAborted();
   const plan = fusedOrReason(model, { ...opts, mode: opts.mode ?? 'auto' });
   if (!plan) return fitEagerYielding(model, opts);
   opts.optimizer._syncEngines();
-  const handle = new native.FitHandle();
+  const { handle, done } = startBackgroundTask(opts.signal);
   let callbackError: unknown;
   // Progress arrives through a queue that may drain after the promise
   // settles; records are delivered once each, in order, before fitAsync returns.
@@ -293,20 +262,24 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     }
   };
   const onEpoch = opts.onEpoch ? (r: FitRecord) => deliver(toRecord(r)) : undefined;
-  const onAbort = () => handle.cancel();
-  trackRunningFit(handle);
-  opts.signal?.addEventListener('abort', onAbort);
   const busy = [...plan.params, opts.xTrain, opts.yTrain, ...(opts.xTest ? [opts.xTest, opts.yTest!] : [])];
   model.train();
   const engine = opts.optimizer._engines[0]!;
-  const promise = engine.fitAsync(
-    plan.params.map((p) => p._n),
-    opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
-    nativeFitOptions(plan, opts),
-    plan.weight?._n,
-    handle,
-    onEpoch,
-  );
+  let promise: Promise<FitRecord[]>;
+  try {
+    promise = engine.fitAsync(
+      plan.params.map((p) => p._n),
+      opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
+      nativeFitOptions(plan, opts),
+      plan.weight?._n,
+      handle,
+      onEpoch,
+    );
+  } catch (err) {
+    done();
+    model.eval();
+    throw err;
+  }
   for (const t of busy) t._n.setBusy(true);
   model._busy++;
   opts.optimizer._busy++;
@@ -317,11 +290,10 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     opts.signal?.throwIfAborted();
     return records;
   } finally {
-    runningFits.delete(handle);
+    done();
     model._busy--;
     opts.optimizer._busy--;
     for (const t of busy) t._n.setBusy(false);
-    opts.signal?.removeEventListener('abort', onAbort);
     model.eval();
   }
 }

@@ -1,7 +1,7 @@
 // torchts bench worker. Mode (argv[2]):
 //   eager  the TypeScript loop of examples/circles.ts (one native call per op)
 //   fused  torch.fit: the whole loop in Rust, one native call per fit
-//   async  torch.fitAsync: the fused loop on napi's thread pool
+//   async  torch.fitAsync and model.forwardAsync: on napi's thread pool
 // Driven by bench/run.mjs: one command per stdin line, one `@@RESULT {json}`
 // line per command (see bench/lib/workers.mjs).
 import fs from 'node:fs';
@@ -137,9 +137,14 @@ async function w2(limit, infer) {
   if (infer) {
     model.eval();
     const t1 = performance.now();
-    torch.noGrad(() => {
-      for (let s = 0; s < n; s += inferBs) model.forward(X.narrow(0, s, Math.min(inferBs, n - s)));
-    });
+    if (mode === 'async') {
+      // One call: the chunks run on napi's thread pool.
+      await torch.noGrad(() => model.forwardAsync(X, { batchSize: inferBs }));
+    } else {
+      torch.noGrad(() => {
+        for (let s = 0; s < n; s += inferBs) model.forward(X.narrow(0, s, Math.min(inferBs, n - s)));
+      });
+    }
     out.inferSeconds = (performance.now() - t1) / 1000;
   }
   return out;

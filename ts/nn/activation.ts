@@ -8,17 +8,29 @@ export class ReLU extends Module {
   override forward(input: Tensor): Tensor {
     return F.relu(input);
   }
+
+  override _nativeLayers(): string[] | null {
+    return this._forwardIsFrom(ReLU) ? ['relu'] : null;
+  }
 }
 
 export class Sigmoid extends Module {
   override forward(input: Tensor): Tensor {
     return F.sigmoid(input);
   }
+
+  override _nativeLayers(): string[] | null {
+    return this._forwardIsFrom(Sigmoid) ? ['sigmoid'] : null;
+  }
 }
 
 export class Tanh extends Module {
   override forward(input: Tensor): Tensor {
     return F.tanh(input);
+  }
+
+  override _nativeLayers(): string[] | null {
+    return this._forwardIsFrom(Tanh) ? ['tanh'] : null;
   }
 }
 

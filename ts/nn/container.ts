@@ -3,6 +3,7 @@ import { Module } from './module';
 import { argumentError } from '../errors';
 import { Tensor } from '../tensor';
 import { isBuiltinLayer } from './builtin';
+import type { Parameter } from './parameter';
 
 export class Sequential extends Module {
   /**
@@ -47,6 +48,17 @@ export class Sequential extends Module {
   /** Every layer in order, a module added twice included (Python iterates `_modules.values()`). */
   *[Symbol.iterator](): Iterator<Module> {
     for (const [, m] of this._childSlots()) yield m;
+  }
+
+  override _nativeLayers(params: Parameter[]): string[] | null {
+    if (!this._forwardIsFrom(Sequential)) return null;
+    const layers: string[] = [];
+    for (const m of this) {
+      const inner = m._nativeLayers(params);
+      if (!inner) return null;
+      layers.push(...inner);
+    }
+    return layers;
   }
 
   override forward(input: Tensor): Tensor {

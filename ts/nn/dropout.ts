@@ -17,6 +17,10 @@ export class Dropout extends Module {
     return F.dropout(input, this.p, this.training);
   }
 
+  override _nativeLayers(): string[] | null {
+    return this._forwardIsFrom(Dropout) ? [`dropout:${this.p}`] : null;
+  }
+
   override extraRepr(): string {
     return `p=${this.p}, inplace=False`;
   }

@@ -11,6 +11,10 @@ export class Flatten extends Module {
     return input.flatten(this.startDim, this.endDim);
   }
 
+  override _nativeLayers(): string[] | null {
+    return this._forwardIsFrom(Flatten) ? [`flatten:${this.startDim}:${this.endDim}`] : null;
+  }
+
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }

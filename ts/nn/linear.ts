@@ -56,6 +56,13 @@ export class Linear extends Module {
     return F.linear(input, this.weight, this.bias);
   }
 
+  override _nativeLayers(params: Parameter[]): string[] | null {
+    if (!this._forwardIsFrom(Linear)) return null;
+    params.push(this.weight);
+    if (this.bias) params.push(this.bias);
+    return [this.bias ? 'linear' : 'linear_nobias'];
+  }
+
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
   }
@@ -65,5 +72,9 @@ export class Linear extends Module {
 export class Identity extends Module {
   override forward(input: Tensor): Tensor {
     return input;
+  }
+
+  override _nativeLayers(): string[] | null {
+    return this._forwardIsFrom(Identity) ? ['identity'] : null;
   }
 }

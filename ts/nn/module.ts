@@ -5,8 +5,11 @@ import { Tensor } from '../tensor';
 import { Parameter } from './parameter';
 import { DType, type DTypeLike } from '../dtype';
 import { Device, type DeviceLike } from '../device';
-import { noGrad } from '../autograd';
+import { noGrad, isGradEnabled } from '../autograd';
 import { argumentError, TorchError } from '../errors';
+import { native } from '../native';
+import { cat } from '../ops';
+import { startBackgroundTask } from '../background';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -40,6 +43,13 @@ function addIndent(text: string, spaces: number): string {
  *   forward(x: Tensor) { return this.layer2.forward(this.layer1.forward(x)); }
  * }
  */
+export interface ForwardAsyncOptions {
+  /** Rows per chunk along dim 0: each chunk is one forward, the outputs are concatenated. */
+  batchSize?: number;
+  /** Aborts between chunks; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 export class Module {
   /** True in training mode (dropout active), false after eval(). */
   training = true;
@@ -49,6 +59,8 @@ export class Module {
   protected _buffers = new Map<string, Tensor | null>();
   /** @internal set while a background fit owns this module. */
   _busy = 0;
+  /** @internal forwardAsync calls in flight (they only read the parameters). */
+  _readers = 0;
 
   /** Defines the computation; subclasses override it. */
   forward(..._args: unknown[]): unknown {
@@ -58,6 +70,91 @@ export class Module {
   /** @internal throws while fitAsync trains this module in the background. */
   _checkNotBusy(): void {
     if (this._busy > 0) throw argumentError(`${this.constructor.name} is busy: fitAsync is training it in the background; await it or abort it first`);
+  }
+
+  /** @internal throws while anything runs in the background on this module (before training it or changing its parameters). */
+  _checkNoBackgroundWork(): void {
+    this._checkNotBusy();
+    if (this._readers > 0) {
+      throw argumentError(`${this.constructor.name} is busy: ${this._readers} forwardAsync call(s) are reading its parameters; await them first`);
+    }
+  }
+
+  /**
+   * @internal This module as native built-in layers (`['linear', 'relu']`),
+   * appending their parameters to `params`; null when its forward runs
+   * JavaScript (custom modules, and subclasses overriding a built-in forward).
+   */
+  _nativeLayers(_params: Parameter[]): string[] | null {
+    return null;
+  }
+
+  /** @internal whether `forward` is `cls`'s own, not a subclass override. */
+  protected _forwardIsFrom(cls: { prototype: Module }): boolean {
+    return this.forward === cls.prototype.forward;
+  }
+
+  /**
+   * `forward(input)` without blocking the event loop. Models made of
+   * built-in layers (a Sequential of Linear, ReLU, Dropout, …) run on napi's
+   * thread pool, under the caller's grad mode; other modules run `forward`
+   * on this thread after yielding once (JavaScript cannot leave it).
+   * The parameters and the input are read-only until the promise settles;
+   * any number of forwardAsync calls may share a model.
+   *
+   * @example
+   * const logits = await model.forwardAsync(x, { batchSize: 65536 });
+   */
+  async forwardAsync(input: Tensor, opts: ForwardAsyncOptions = {}): Promise<Tensor> {
+    this._checkNotBusy();
+    if (!(input instanceof Tensor)) throw argumentError(`forwardAsync: input must be a Tensor, got ${input === null ? 'null' : typeof input}`);
+    const { batchSize, signal } = opts;
+    if (batchSize !== undefined && !(Number.isSafeInteger(batchSize) && batchSize > 0)) {
+      throw argumentError(`batch_size should be a positive integer value, but got batch_size=${batchSize}`);
+    }
+    signal?.throwIfAborted();
+    const params: Parameter[] = [];
+    const layers = this._nativeLayers(params);
+    if (!layers) return this.forwardOnThisThread(input, batchSize, signal);
+    const options = { layers, training: this.training, gradEnabled: isGradEnabled(), batchSize };
+    const { handle, done } = startBackgroundTask(signal);
+    const readOnly = [...params, input];
+    let promise: Promise<InstanceType<typeof native.Tensor>>;
+    try {
+      promise = native.forwardAsync(params.map((p) => p._n), input._n, options, handle);
+    } catch (err) {
+      done();
+      throw err;
+    }
+    for (const t of readOnly) t._n.setReadLocked(true);
+    this._readers++;
+    try {
+      return new Tensor(await promise);
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw err;
+    } finally {
+      done();
+      this._readers--;
+      for (const t of readOnly) t._n.setReadLocked(false);
+    }
+  }
+
+  private async forwardOnThisThread(input: Tensor, batchSize: number | undefined, signal: AbortSignal | undefined): Promise<Tensor> {
+    if (batchSize !== undefined && input.dim() === 0) throw argumentError('batch_size needs an input with a batch dimension (dim 0), got a 0-d tensor');
+    const rows = batchSize === undefined ? 0 : input.size(0);
+    const starts: (number | null)[] = [];
+    if (batchSize === undefined || rows <= batchSize) starts.push(null);
+    else for (let s = 0; s < rows; s += batchSize) starts.push(s);
+    const outputs: Tensor[] = [];
+    for (const start of starts) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      this._checkNotBusy();
+      const chunk = start === null ? input : input.narrow(0, start, Math.min(batchSize!, rows - start));
+      outputs.push(this.forward(chunk) as Tensor);
+    }
+    return outputs.length === 1 ? outputs[0]! : cat(outputs, 0);
   }
 
   private ownEntries(): [string, unknown][] {
@@ -188,7 +285,7 @@ export class Module {
    * apply to floating-point tensors, as in PyTorch.
    */
   to(target: DeviceLike | DTypeLike | { device?: DeviceLike; dtype?: DTypeLike }): this {
-    this._checkNotBusy();
+    this._checkNoBackgroundWork();
     let device: DeviceLike | undefined;
     let dtype: DTypeLike | undefined;
     if (target instanceof DType) dtype = target;
@@ -237,7 +334,7 @@ export class Module {
 
   /** Copies tensors into this module's parameters and buffers, with PyTorch's checks and messages. */
   loadStateDict(stateDict: StateDict | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
-    this._checkNotBusy();
+    this._checkNoBackgroundWork();
     const strict = opts.strict ?? true;
     const incoming = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = new Map<string, Tensor>(this.stateEntries(''));

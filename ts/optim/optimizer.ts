@@ -110,6 +110,9 @@ export abstract class Optimizer<H extends { lr: number }> {
   /** One update of every parameter that has a gradient. */
   step(): void {
     if (this._busy > 0) throw argumentError('optimizer is busy: a background task (fitAsync) is using it; await it or abort it first');
+    for (const group of this.paramGroups) {
+      if (group.params.some((p) => p._n.isReadLocked)) throw argumentError('optimizer.step(): a parameter is being read by forwardAsync; await it first');
+    }
     this._syncEngines();
     for (const engine of this._engines) engine.step();
   }

@@ -9,6 +9,9 @@ pub enum Error {
     /// An argument that libtorch would reject with an unreadable message.
     #[error("{0}")]
     InvalidArgument(String),
+    /// A background task was asked to stop (AbortSignal) before it finished.
+    #[error("the operation was aborted")]
+    Cancelled,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -2,6 +2,7 @@
 //! Nothing here knows about napi; everything is testable with `cargo test`.
 pub mod autograd;
 pub mod error;
+pub mod inference;
 pub mod init;
 pub mod kind;
 pub mod nn;
