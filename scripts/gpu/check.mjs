@@ -1,12 +1,14 @@
 // GPU check (issue 8), run on a Linux machine with an NVIDIA GPU from the
 // bundle that scripts/gpu/bundle.sh builds: CUDA availability, the tutorial on
 // 'cuda' against the CPU, and W2 (1M circles, 2-256-256-2, Adam, batches of
-// 1024, one epoch) on cuda against PyTorch-Python on the same GPU.
+// 1024, one epoch) on cuda against PyTorch-Python on the same GPU, and
+// forwardAsync on cuda (same numbers as forward, event-loop delay).
 // Usage: node scripts/gpu/check.mjs [--python PATH] [--out DIR]
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -69,7 +71,7 @@ const ys = BigInt64Array.from(y, (v) => BigInt(v));
 fs.writeFileSync('/tmp/w2_x.bin', xs);
 fs.writeFileSync('/tmp/w2_y.bin', Buffer.from(ys.buffer));
 
-function w2Torchts() {
+async function w2Torchts() {
   torch.manualSeed(0);
   const model = new torch.nn.Sequential(
     new torch.nn.Linear(2, 256), new torch.nn.ReLU(), new torch.nn.Linear(256, 256), new torch.nn.ReLU(), new torch.nn.Linear(256, 2),
@@ -86,7 +88,24 @@ function w2Torchts() {
   torch.noGrad(() => { for (let s = 0; s < n; s += 65536) model.forward(x.narrow(0, s, Math.min(65536, n - s))).argmax(1); });
   torch.cuda.synchronize();
   const infer = (performance.now() - t1) / 1000;
-  return { trainSeconds: train, inferenceSeconds: infer, trainAccuracy: h[0].trainAccuracy };
+  // forwardAsync: the same chunks on napi's thread pool, one call; the event loop stays free.
+  const sync = torch.noGrad(() => { const outs = []; for (let s = 0; s < n; s += 65536) outs.push(model.forward(x.narrow(0, s, Math.min(65536, n - s)))); return torch.cat(outs); });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  torch.cuda.synchronize();
+  const t2 = performance.now();
+  const out = await torch.noGrad(() => model.forwardAsync(x, { batchSize: 65536 }));
+  out.argmax(1);
+  torch.cuda.synchronize();
+  const inferAsync = (performance.now() - t2) / 1000;
+  delay.disable();
+  const concurrent = await Promise.all([0, 1, 2, 3].map(() => torch.noGrad(() => model.forwardAsync(x.narrow(0, 0, 100_000), { batchSize: 10_000 }))));
+  return {
+    trainSeconds: train, inferenceSeconds: infer, inferenceAsyncSeconds: inferAsync, trainAccuracy: h[0].trainAccuracy,
+    forwardAsyncEqualsForward: out.equal(sync), forwardAsyncMaxAbsDiff: out.sub(sync).abs().max().item(),
+    forwardAsyncOnCuda: out.device.type === 'cuda', concurrentAgree: concurrent.every((c) => c.equal(concurrent[0])),
+    loopDelayP99Ms: delay.percentile(99) / 1e6,
+  };
 }
 const pyScript = `
 import time, torch
@@ -127,7 +146,7 @@ print(f'{{"trainSeconds": {train}, "inferenceSeconds": {infer}, "trainAccuracy":
 }
 const runs = { torchts: [], python: [] };
 for (let rep = 0; rep < 3; rep++) {
-  runs.torchts.push(w2Torchts());
+  runs.torchts.push(await w2Torchts());
   const py = spawnSync(python, ['-c', pyScript], { encoding: 'utf8' });
   if (py.status !== 0) { console.error(py.stderr); runs.python.push(null); continue; }
   runs.python.push(JSON.parse(py.stdout.trim().split('\n').pop()));
@@ -144,9 +163,11 @@ report.w2 = {
   pythonTrainMedianSeconds: pyTrain,
   ratio: tsTrain / pyTrain,
   torchtsInferenceMedianSeconds: median(runs.torchts.map((r) => r.inferenceSeconds)),
+  torchtsInferenceAsyncMedianSeconds: median(runs.torchts.map((r) => r.inferenceAsyncSeconds)),
   pythonInferenceMedianSeconds: pyOk.length ? median(pyOk.map((r) => r.inferenceSeconds)) : NaN,
 };
 log(`GPU: ${report.gpu}`);
 log(`W2 train epoch (median of 3): torchts fused ${tsTrain.toFixed(3)} s, PyTorch-Python ${pyTrain.toFixed(3)} s, ratio ${(tsTrain / pyTrain).toFixed(2)}`);
-log(`W2 inference of 1M points: torchts ${report.w2.torchtsInferenceMedianSeconds.toFixed(3)} s, PyTorch-Python ${report.w2.pythonInferenceMedianSeconds.toFixed(3)} s`);
+log(`W2 inference of 1M points: torchts ${report.w2.torchtsInferenceMedianSeconds.toFixed(3)} s, torchts forwardAsync ${report.w2.torchtsInferenceAsyncMedianSeconds.toFixed(3)} s, PyTorch-Python ${report.w2.pythonInferenceMedianSeconds.toFixed(3)} s`);
+for (const r of runs.torchts) log(`forwardAsync on cuda: output on cuda ${r.forwardAsyncOnCuda}, equal to forward ${r.forwardAsyncEqualsForward} (max |diff| ${r.forwardAsyncMaxAbsDiff}), 4 concurrent calls agree ${r.concurrentAgree}, event-loop p99 ${r.loopDelayP99Ms.toFixed(1)} ms`);
 fs.writeFileSync(path.join(outDir, 'gpu-check.json'), JSON.stringify(report, null, 2));

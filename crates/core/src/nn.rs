@@ -79,15 +79,26 @@ impl Loss {
     }
 
     pub fn forward(&self, input: &Tensor, target: &Tensor) -> Result<Tensor> {
+        self.check_targets(input, target)?;
+        self.forward_unchecked(input, target)
+    }
+
+    /// Class indices within `[0, classes)` (or the ignore index), for
+    /// classification losses; other losses have nothing to check.
+    pub fn check_targets(&self, input: &Tensor, target: &Tensor) -> Result<()> {
+        match self {
+            Loss::CrossEntropy { ignore_index, .. } | Loss::Nll { ignore_index, .. } => check_class_targets(input, target, *ignore_index),
+            _ => Ok(()),
+        }
+    }
+
+    /// `forward` without `check_targets`, for loops that checked their targets once.
+    pub fn forward_unchecked(&self, input: &Tensor, target: &Tensor) -> Result<Tensor> {
         Ok(match self {
             Loss::CrossEntropy { weight, reduction, ignore_index, label_smoothing } => {
-                check_class_targets(input, target, *ignore_index)?;
                 input.f_cross_entropy_loss(target, weight.as_ref(), *reduction, *ignore_index, *label_smoothing)?
             }
-            Loss::Nll { weight, reduction, ignore_index } => {
-                check_class_targets(input, target, *ignore_index)?;
-                input.f_nll_loss(target, weight.as_ref(), *reduction, *ignore_index)?
-            }
+            Loss::Nll { weight, reduction, ignore_index } => input.f_nll_loss(target, weight.as_ref(), *reduction, *ignore_index)?,
             Loss::Mse { reduction } => input.f_mse_loss(target, *reduction)?,
             Loss::BceWithLogits { weight, pos_weight, reduction } => {
                 input.f_binary_cross_entropy_with_logits(target, weight.as_ref(), pos_weight.as_ref(), *reduction)?

@@ -47,11 +47,11 @@ pub struct EpochRecord {
     pub test_accuracy: Option<f64>,
 }
 
-/// Loss and accuracy of `model` on a split, without tracking gradients.
+/// Loss and accuracy of `model` on a split whose targets `check_targets` passed, without tracking gradients.
 pub fn evaluate(model: &Sequential, loss: &Loss, split: &Split) -> Result<(f64, Option<f64>)> {
     let _guard = tch::no_grad_guard();
     let out = model.forward(&split.x, false)?;
-    let value = loss.forward(&out, &split.y)?.f_double_value(&[])?;
+    let value = loss.forward_unchecked(&out, &split.y)?.f_double_value(&[])?;
     let accuracy = if loss.is_classification() { Some(accuracy(&out, &split.y)?) } else { None };
     Ok((value, accuracy))
 }
@@ -66,10 +66,22 @@ pub fn accuracy(outputs: &Tensor, labels: &Tensor) -> Result<f64> {
     Ok(correct as f64 / n as f64)
 }
 
+/// Checks a split's class indices once per fit, against the width of the
+/// model's output for one row (in eval mode, so no random numbers are drawn),
+/// instead of at every loss: the check costs ~7 libtorch ops per call.
+fn check_targets(model: &Sequential, loss: &Loss, split: &Split) -> Result<()> {
+    if !loss.is_classification() || split.x.size().first().copied().unwrap_or(0) == 0 {
+        return Ok(());
+    }
+    let _guard = tch::no_grad_guard();
+    let probe = if split.x.dim() >= 2 { split.x.f_narrow(0, 0, 1)? } else { split.x.shallow_clone() };
+    loss.check_targets(&model.forward(&probe, false)?, &split.y)
+}
+
 fn train_step(model: &Sequential, loss: &Loss, optimizer: &mut dyn Optimizer, x: &Tensor, y: &Tensor) -> Result<f64> {
     optimizer.zero_grad();
     let out = model.forward(x, true)?;
-    let value = loss.forward(&out, y)?;
+    let value = loss.forward_unchecked(&out, y)?;
     value.f_backward()?;
     optimizer.step()?;
     Ok(value.f_double_value(&[])?)
@@ -93,6 +105,12 @@ pub fn fit(
             n,
             train.y.size().first()
         )));
+    }
+    if config.epochs > 0 {
+        check_targets(model, loss, train)?;
+        if let Some(test) = test {
+            check_targets(model, loss, test)?;
+        }
     }
     let mut history = Vec::with_capacity(config.epochs);
     for epoch in 1..=config.epochs {
@@ -174,5 +192,19 @@ mod tests {
         let cfg = FitConfig { epochs: 10, batch_size: Some(64), ..Default::default() };
         let stopped = fit(&model, &Loss::cross_entropy(), &mut opt, &split, None, &cfg, &mut |r| r.epoch < 3).unwrap();
         assert_eq!(stopped.len(), 3);
+    }
+
+    #[test]
+    fn out_of_range_labels_are_refused_before_any_step() {
+        tch::manual_seed(0);
+        let model = Sequential { layers: vec![linear(2, 3)] };
+        let before = model.parameters()[0].copy();
+        let mut opt = Adam::new(model.parameters(), AdamConfig::default()).unwrap();
+        let train = Split { x: Tensor::randn([4, 2], (Kind::Float, Device::Cpu)), y: Tensor::from_slice(&[0i64, 1, 2, 1]) };
+        let test = Split { x: Tensor::randn([2, 2], (Kind::Float, Device::Cpu)), y: Tensor::from_slice(&[0i64, 3]) };
+        let cfg = FitConfig { epochs: 5, batch_size: Some(2), ..Default::default() };
+        let err = fit(&model, &Loss::cross_entropy(), &mut opt, &train, Some(&test), &cfg, &mut |_| true).unwrap_err();
+        assert!(err.to_string().contains("Target 3 is out of bounds"), "{err}");
+        assert!(model.parameters()[0].equal(&before), "no step ran");
     }
 }
