@@ -2,7 +2,7 @@
 //! (one native call per layer) and fused training (the whole loop in Rust)
 //! both run these, so both give the same numbers.
 use crate::{Error, Result};
-use tch::{Kind, Reduction, Tensor};
+use tch::{Device, Kind, Reduction, Tensor};
 
 /// A built-in layer; parameters are shallow clones sharing storage with the
 /// tensors the JS side holds, so in-place updates are seen by both.
@@ -79,6 +79,16 @@ impl Loss {
     }
 
     pub fn forward(&self, input: &Tensor, target: &Tensor) -> Result<Tensor> {
+        // libtorch's CPU kernels check class indices themselves, at no cost
+        // ("Target 3 is out of bounds."): check only on failure, for the
+        // fuller message. Elsewhere (CUDA) a bad index is a device-side
+        // assert that poisons the context, so check first (~7 ops).
+        if input.device() == Device::Cpu {
+            return self.forward_unchecked(input, target).or_else(|err| {
+                self.check_targets(input, target)?;
+                Err(err)
+            });
+        }
         self.check_targets(input, target)?;
         self.forward_unchecked(input, target)
     }
