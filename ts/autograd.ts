@@ -1,5 +1,7 @@
 // Grad mode: torch.noGrad, torch.enableGrad, torch.setGradEnabled.
 import { native } from './native';
+import { argumentError } from './errors';
+import { describe } from './validate';
 
 /** A guard usable with `using`: restores the previous grad mode on dispose. */
 export interface GradModeGuard {
@@ -31,6 +33,7 @@ function run<T>(enabled: boolean, fn: () => T): T {
 export function noGrad<T>(fn: () => T): T;
 export function noGrad(): GradModeGuard;
 export function noGrad<T>(fn?: () => T): T | GradModeGuard {
+  if (fn !== undefined && typeof fn !== 'function') throw argumentError(`noGrad(): expected a function (or nothing, for a \`using\` guard), got ${describe(fn)}`);
   return fn ? run(false, fn) : guard(false);
 }
 
@@ -38,10 +41,12 @@ export function noGrad<T>(fn?: () => T): T | GradModeGuard {
 export function enableGrad<T>(fn: () => T): T;
 export function enableGrad(): GradModeGuard;
 export function enableGrad<T>(fn?: () => T): T | GradModeGuard {
+  if (fn !== undefined && typeof fn !== 'function') throw argumentError(`enableGrad(): expected a function (or nothing, for a \`using\` guard), got ${describe(fn)}`);
   return fn ? run(true, fn) : guard(true);
 }
 
 export function setGradEnabled(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw argumentError(`setGradEnabled(): expected a boolean, got ${describe(enabled)}`);
   native.setGradEnabled(enabled);
 }
 

@@ -5,6 +5,10 @@ import { DType, dtypeName, type DTypeLike, type DTypeName } from './dtype';
 import { deviceString, type DeviceLike } from './device';
 import { argumentError } from './errors';
 import { sizeArgs, Tensor, type NestedArray, type TypedArray } from './tensor';
+import { describe } from './validate';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 export interface TensorOptions {
   dtype?: DTypeLike;
@@ -17,13 +21,17 @@ type SizeAndOptions = (number | readonly number[] | TensorOptions)[];
 /** Splits `(2, 3, { dtype })` / `([2, 3], { dtype })` into sizes and options. */
 function splitOptions(args: SizeAndOptions): [number[], TensorOptions] {
   const last = args[args.length - 1];
-  const hasOptions = last !== undefined && typeof last === 'object' && !Array.isArray(last);
+  const hasOptions = last !== undefined && last !== null && typeof last === 'object' && !Array.isArray(last);
   const sizes = (hasOptions ? args.slice(0, -1) : args) as (number | readonly number[])[];
   return [sizeArgs(sizes), hasOptions ? (last as TensorOptions) : {}];
 }
 
 /** Applies `requiresGrad`, refusing (and freeing) a tensor that cannot have gradients. */
 function finish(t: Tensor, opts: TensorOptions): Tensor {
+  if (opts.requiresGrad !== undefined && typeof opts.requiresGrad !== 'boolean') {
+    t.dispose();
+    throw argumentError(`requiresGrad must be a boolean, got ${describe(opts.requiresGrad)}`);
+  }
   if (opts.requiresGrad) {
     if (!t.dtype.isFloatingPoint) {
       t.dispose();
@@ -107,6 +115,8 @@ export function tensor(data: NestedArray<number | boolean | bigint> | TypedArray
   if (values.length > 0 && values.every((v) => typeof v === 'boolean')) {
     t = fromTyped(Uint8Array.from(values as boolean[], Number), 'bool', shape, opts);
   } else if (values.length > 0 && values.every((v) => typeof v === 'bigint')) {
+    const outside = (values as bigint[]).find((v) => v < INT64_MIN || v > INT64_MAX);
+    if (outside !== undefined) throw argumentError(`value cannot be converted to type int64 without overflow: ${outside}`);
     t = fromTyped(BigInt64Array.from(values as bigint[]), 'int64', shape, opts);
   } else {
     // Numbers travel as float64 and are rounded once to the target dtype,

@@ -7,6 +7,7 @@ import { Device, deviceString, type DeviceLike } from './device';
 import { track } from './memory';
 import { argumentError, TorchError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
+import { checkInt, checkNumber, checkOptionalBool, checkOptionalInt, describe } from './validate';
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar | boolean;
@@ -264,48 +265,48 @@ export class Tensor {
   // ---- arithmetic (broadcasting; numbers act like Python scalars) ---------
 
   add(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.add(other._n) : this._n.addScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.add(other._n) : this._n.addScalar(scalarArg('add', other)));
   }
   sub(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.sub(other._n) : this._n.subScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.sub(other._n) : this._n.subScalar(scalarArg('sub', other)));
   }
   mul(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.mul(other._n) : this._n.mulScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.mul(other._n) : this._n.mulScalar(scalarArg('mul', other)));
   }
   div(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.div(other._n) : this._n.divScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.div(other._n) : this._n.divScalar(scalarArg('div', other)));
   }
   pow(exponent: TensorOrScalar): Tensor {
-    return new Tensor(exponent instanceof Tensor ? this._n.pow(exponent._n) : this._n.powScalar(+exponent));
+    return new Tensor(exponent instanceof Tensor ? this._n.pow(exponent._n) : this._n.powScalar(scalarArg('pow', exponent, 'exponent')));
   }
   remainder(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.remainder(other._n) : this._n.remainderScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.remainder(other._n) : this._n.remainderScalar(scalarArg('remainder', other)));
   }
   eq(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.eq(other._n) : this._n.eqScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.eq(other._n) : this._n.eqScalar(scalarArg('eq', other)));
   }
   ne(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.ne(other._n) : this._n.neScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.ne(other._n) : this._n.neScalar(scalarArg('ne', other)));
   }
   gt(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.gt(other._n) : this._n.gtScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.gt(other._n) : this._n.gtScalar(scalarArg('gt', other)));
   }
   lt(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.lt(other._n) : this._n.ltScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.lt(other._n) : this._n.ltScalar(scalarArg('lt', other)));
   }
   ge(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.ge(other._n) : this._n.geScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.ge(other._n) : this._n.geScalar(scalarArg('ge', other)));
   }
   le(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.le(other._n) : this._n.leScalar(+other));
+    return new Tensor(other instanceof Tensor ? this._n.le(other._n) : this._n.leScalar(scalarArg('le', other)));
   }
-  maximum(other: Tensor): Tensor { return new Tensor(this._n.maximum(other._n)); }
-  minimum(other: Tensor): Tensor { return new Tensor(this._n.minimum(other._n)); }
-  logicalAnd(other: Tensor): Tensor { return new Tensor(this._n.logicalAnd(other._n)); }
-  logicalOr(other: Tensor): Tensor { return new Tensor(this._n.logicalOr(other._n)); }
+  maximum(other: Tensor): Tensor { return new Tensor(this._n.maximum(tensorArg('maximum', 'other', other))); }
+  minimum(other: Tensor): Tensor { return new Tensor(this._n.minimum(tensorArg('minimum', 'other', other))); }
+  logicalAnd(other: Tensor): Tensor { return new Tensor(this._n.logicalAnd(tensorArg('logical_and', 'other', other))); }
+  logicalOr(other: Tensor): Tensor { return new Tensor(this._n.logicalOr(tensorArg('logical_or', 'other', other))); }
   logicalNot(): Tensor { return new Tensor(this._n.logicalNot()); }
-  matmul(other: Tensor): Tensor { return new Tensor(this._n.matmul(other._n)); }
-  mm(other: Tensor): Tensor { return new Tensor(this._n.mm(other._n)); }
+  matmul(other: Tensor): Tensor { return new Tensor(this._n.matmul(tensorArg('matmul', 'other', other))); }
+  mm(other: Tensor): Tensor { return new Tensor(this._n.mm(tensorArg('mm', 'mat2', other))); }
 
   neg(): Tensor { return new Tensor(this._n.neg()); }
   abs(): Tensor { return new Tensor(this._n.abs()); }
@@ -332,23 +333,21 @@ export class Tensor {
   }
 
   softmax(dim: number, opts: { dtype?: DTypeLike } = {}): Tensor {
-    return new Tensor(this._n.softmax(dim, dtypeName(opts.dtype)));
+    return new Tensor(this._n.softmax(checkInt('softmax', 'dim', dim), dtypeName(opts.dtype)));
   }
   logSoftmax(dim: number, opts: { dtype?: DTypeLike } = {}): Tensor {
-    return new Tensor(this._n.logSoftmax(dim, dtypeName(opts.dtype)));
+    return new Tensor(this._n.logSoftmax(checkInt('log_softmax', 'dim', dim), dtypeName(opts.dtype)));
   }
 
   // ---- reductions ---------------------------------------------------------
 
   /** `sum()`, `sum(dim)`, `sum([d0, d1], { keepdim })`. */
   sum(dim?: number | number[] | null, opts: ReduceOptions = {}): Tensor {
-    const dims = dim === undefined || dim === null ? undefined : Array.isArray(dim) ? dim : [dim];
-    return new Tensor(this._n.sum(dims, opts.keepdim, dtypeName(opts.dtype)));
+    return new Tensor(this._n.sum(dimList('sum', dim), checkOptionalBool('sum', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
   }
 
   mean(dim?: number | number[] | null, opts: ReduceOptions = {}): Tensor {
-    const dims = dim === undefined || dim === null ? undefined : Array.isArray(dim) ? dim : [dim];
-    return new Tensor(this._n.mean(dims, opts.keepdim, dtypeName(opts.dtype)));
+    return new Tensor(this._n.mean(dimList('mean', dim), checkOptionalBool('mean', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
   }
 
   /** `max()` → the largest element; `max(dim)` → `[values, indices]`; `max(other)` → elementwise maximum. */
@@ -358,7 +357,7 @@ export class Tensor {
   max(dimOrOther?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | [Tensor, Tensor] {
     if (dimOrOther === undefined) return new Tensor(this._n.maxAll());
     if (dimOrOther instanceof Tensor) return this.maximum(dimOrOther);
-    const [v, i] = this._n.maxDim(dimOrOther, opts.keepdim);
+    const [v, i] = this._n.maxDim(checkInt('max', 'dim', dimOrOther), checkOptionalBool('max', 'keepdim', opts.keepdim));
     return [new Tensor(v!), new Tensor(i!)];
   }
 
@@ -368,15 +367,15 @@ export class Tensor {
   min(dimOrOther?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | [Tensor, Tensor] {
     if (dimOrOther === undefined) return new Tensor(this._n.minAll());
     if (dimOrOther instanceof Tensor) return this.minimum(dimOrOther);
-    const [v, i] = this._n.minDim(dimOrOther, opts.keepdim);
+    const [v, i] = this._n.minDim(checkInt('min', 'dim', dimOrOther), checkOptionalBool('min', 'keepdim', opts.keepdim));
     return [new Tensor(v!), new Tensor(i!)];
   }
 
   argmax(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
-    return new Tensor(this._n.argmax(dim ?? undefined, opts.keepdim));
+    return new Tensor(this._n.argmax(checkOptionalInt('argmax', 'dim', dim), checkOptionalBool('argmax', 'keepdim', opts.keepdim)));
   }
   argmin(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
-    return new Tensor(this._n.argmin(dim ?? undefined, opts.keepdim));
+    return new Tensor(this._n.argmin(checkOptionalInt('argmin', 'dim', dim), checkOptionalBool('argmin', 'keepdim', opts.keepdim)));
   }
   all(): Tensor { return new Tensor(this._n.all()); }
   any(): Tensor { return new Tensor(this._n.any()); }
@@ -387,39 +386,41 @@ export class Tensor {
   view(...shape: (number | readonly number[])[]): Tensor { return new Tensor(this._n.view(sizeArgs(shape))); }
   expand(...shape: (number | readonly number[])[]): Tensor { return new Tensor(this._n.expand(sizeArgs(shape))); }
   permute(...dims: (number | readonly number[])[]): Tensor { return new Tensor(this._n.permute(dimArgs(dims))); }
-  flatten(startDim = 0, endDim = -1): Tensor { return new Tensor(this._n.flatten(startDim, endDim)); }
-  squeeze(dim?: number): Tensor { return new Tensor(this._n.squeeze(dim)); }
-  unsqueeze(dim: number): Tensor { return new Tensor(this._n.unsqueeze(dim)); }
-  transpose(dim0: number, dim1: number): Tensor { return new Tensor(this._n.transpose(dim0, dim1)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return new Tensor(this._n.flatten(checkInt('flatten', 'start_dim', startDim), checkInt('flatten', 'end_dim', endDim))); }
+  squeeze(dim?: number): Tensor { return new Tensor(this._n.squeeze(checkOptionalInt('squeeze', 'dim', dim))); }
+  unsqueeze(dim: number): Tensor { return new Tensor(this._n.unsqueeze(checkInt('unsqueeze', 'dim', dim))); }
+  transpose(dim0: number, dim1: number): Tensor { return new Tensor(this._n.transpose(checkInt('transpose', 'dim0', dim0), checkInt('transpose', 'dim1', dim1))); }
   t(): Tensor { return new Tensor(this._n.t()); }
 
   // ---- indexing -----------------------------------------------------------
 
   /** `t[i]` along `dim` (the dimension is removed). */
-  select(dim: number, index: number): Tensor { return new Tensor(this._n.select(dim, index)); }
+  select(dim: number, index: number): Tensor { return new Tensor(this._n.select(checkInt('select', 'dim', dim), checkInt('select', 'index', index))); }
   /** Python's `t[start:end:step]` along `dim`; null/undefined ends mean the edges. */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    return new Tensor(this._n.slice(dim, start ?? undefined, end ?? undefined, step));
+    return new Tensor(this._n.slice(checkInt('slice', 'dim', dim), checkOptionalInt('slice', 'start', start), checkOptionalInt('slice', 'end', end), checkInt('slice', 'step', step)));
   }
-  narrow(dim: number, start: number, length: number): Tensor { return new Tensor(this._n.narrow(dim, start, length)); }
-  indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(this._n.indexSelect(dim, index._n)); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return new Tensor(this._n.narrow(checkInt('narrow', 'dim', dim), checkInt('narrow', 'start', start), checkInt('narrow', 'length', length)));
+  }
+  indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(this._n.indexSelect(checkInt('index_select', 'dim', dim), tensorArg('index_select', 'index', index))); }
   /** `t[mask]` (bool mask) or `t[indices]` (int64 indices into dim 0). */
-  index(indices: Tensor): Tensor { return new Tensor(this._n.index(indices._n)); }
-  maskedSelect(mask: Tensor): Tensor { return new Tensor(this._n.maskedSelect(mask._n)); }
-  maskedFill(mask: Tensor, value: number): Tensor { return new Tensor(this._n.maskedFill(mask._n, value)); }
-  gather(dim: number, index: Tensor): Tensor { return new Tensor(this._n.gather(dim, index._n)); }
+  index(indices: Tensor): Tensor { return new Tensor(this._n.index(tensorArg('index', 'indices', indices))); }
+  maskedSelect(mask: Tensor): Tensor { return new Tensor(this._n.maskedSelect(tensorArg('masked_select', 'mask', mask))); }
+  maskedFill(mask: Tensor, value: number): Tensor { return new Tensor(this._n.maskedFill(tensorArg('masked_fill', 'mask', mask), checkNumber('masked_fill', 'value', value))); }
+  gather(dim: number, index: Tensor): Tensor { return new Tensor(this._n.gather(checkInt('gather', 'dim', dim), tensorArg('gather', 'index', index))); }
   /** `torch.where(condition, this, other)`. */
-  where(condition: Tensor, other: Tensor): Tensor { return new Tensor(this._n.where(condition._n, other._n)); }
+  where(condition: Tensor, other: Tensor): Tensor { return new Tensor(this._n.where(tensorArg('where', 'condition', condition), tensorArg('where', 'other', other))); }
 
   // ---- in place (trailing underscore, as in PyTorch) ------------------------
 
   zero_(): this { this._checkNotBusy('modify'); this._n.zero_(); return this; }
-  fill_(value: number | boolean): this { this._checkNotBusy('modify'); this._n.fill_(+value); return this; }
-  copy_(src: Tensor): this { this._checkNotBusy('modify'); this._n.copy_(src._n); return this; }
-  add_(other: Tensor): this { this._checkNotBusy('modify'); this._n.add_(other._n); return this; }
-  mul_(value: number): this { this._checkNotBusy('modify'); this._n.mulScalar_(value); return this; }
-  uniform_(from = 0, to = 1): this { this._checkNotBusy('modify'); this._n.uniform_(from, to); return this; }
-  normal_(mean = 0, std = 1): this { this._checkNotBusy('modify'); this._n.normal_(mean, std); return this; }
+  fill_(value: number | boolean): this { this._checkNotBusy('modify'); this._n.fill_(checkNumber('fill_', 'value', value)); return this; }
+  copy_(src: Tensor): this { this._checkNotBusy('modify'); this._n.copy_(tensorArg('copy_', 'src', src)); return this; }
+  add_(other: Tensor): this { this._checkNotBusy('modify'); this._n.add_(tensorArg('add_', 'other', other)); return this; }
+  mul_(value: number): this { this._checkNotBusy('modify'); this._n.mulScalar_(checkNumber('mul_', 'other', value)); return this; }
+  uniform_(from = 0, to = 1): this { this._checkNotBusy('modify'); this._n.uniform_(checkNumber('uniform_', 'from', from), checkNumber('uniform_', 'to', to)); return this; }
+  normal_(mean = 0, std = 1): this { this._checkNotBusy('modify'); this._n.normal_(checkNumber('normal_', 'mean', mean), checkNumber('normal_', 'std', std)); return this; }
 
   // ---- autograd -------------------------------------------------------------
 
@@ -435,8 +436,27 @@ export class Tensor {
     backwardPasses++;
   }
 
-  equal(other: Tensor): boolean { return this._n.equal(other._n); }
+  equal(other: Tensor): boolean { return this._n.equal(tensorArg('equal', 'other', other)); }
   allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
-    return this._n.allclose(other._n, opts.rtol, opts.atol, opts.equalNan);
+    return this._n.allclose(tensorArg('allclose', 'other', other), opts.rtol, opts.atol, opts.equalNan);
   }
+}
+
+/** The native handle of a tensor argument, or PyTorch's "must be Tensor" error. */
+function tensorArg(op: string, name: string, value: unknown): NativeTensor {
+  if (value instanceof Tensor) return value._n;
+  throw argumentError(`${op}(): argument '${name}' must be Tensor, not ${describe(value)}`);
+}
+
+/** The number in `t.add(2)`; strings and the like are refused instead of becoming NaN. */
+function scalarArg(op: string, value: unknown, name = 'other'): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return +value;
+  throw argumentError(`${op}(): argument '${name}' must be Tensor or Number, not ${describe(value)}`);
+}
+
+/** `dim` of a reduction: one integer, a list of them, or nothing (all dims). */
+function dimList(op: string, dim: unknown): number[] | undefined {
+  if (dim === undefined || dim === null) return undefined;
+  return (Array.isArray(dim) ? dim : [dim]).map((d) => checkInt(op, 'dim', d));
 }

@@ -12,6 +12,8 @@
  * built-in `toFixed` / `toExponential` round exact ties away from zero and
  * write exponents as `e+5` instead of `e+05`.
  */
+import { argumentError } from './errors';
+import { describe } from './validate';
 
 /** Element types that can be printed. float16/bfloat16 values arrive widened to JS numbers. */
 export type ReprDType =
@@ -75,6 +77,16 @@ const DEFAULT_DTYPE: ReprDType = 'float32';
 export function setPrintOptions(
   opts: Partial<PrintOptions> & { profile?: 'default' | 'short' | 'full' },
 ): void {
+  const checks: [keyof PrintOptions, number | undefined, boolean][] = [
+    ['precision', opts.precision, false], ['threshold', opts.threshold, true], ['edgeitems', opts.edgeitems, false], ['linewidth', opts.linewidth, false],
+  ];
+  for (const [name, value, infinite] of checks) {
+    if (value == null) continue;
+    if (typeof value !== 'number' || value < 0 || !(Number.isInteger(value) || (infinite && value === Infinity))) {
+      throw argumentError(`setPrintOptions(): ${name} must be a non-negative integer${infinite ? ' or Infinity' : ''}, got ${describe(value)}`);
+    }
+  }
+  if (opts.sciMode != null && typeof opts.sciMode !== 'boolean') throw argumentError(`setPrintOptions(): sciMode must be a boolean or null, got ${describe(opts.sciMode)}`);
   if (opts.profile === 'default') {
     Object.assign(PRINT_OPTS, { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 });
   } else if (opts.profile === 'short') {

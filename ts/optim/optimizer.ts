@@ -5,6 +5,7 @@
 // Module.to() moved or cast after the optimizer was built.
 import type { NativeOptimizer, NativeTensor } from '../native';
 import { argumentError } from '../errors';
+import { describe } from '../validate';
 import { Tensor } from '../tensor';
 import { Parameter } from '../nn/parameter';
 
@@ -52,6 +53,10 @@ export abstract class Optimizer<H extends { lr: number }> {
   }
 
   addParamGroup(group: Partial<H> & { params: Iterable<Parameter> }): void {
+    const given: unknown = group?.params;
+    if (given instanceof Tensor || given === null || typeof given !== 'object' || typeof (given as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`optimizer param group 'params' must be an iterable of Tensors, got ${describe(given)}`);
+    }
     const params = [...group.params];
     for (const p of params) {
       if (!(p instanceof Parameter) && !(p && typeof p === 'object' && '_n' in p)) {

@@ -1,0 +1,37 @@
+// Argument checks at the public entry points: a bad argument throws a
+// one-line TorchError naming the function and the argument, before it can
+// reach napi (whose conversion messages name neither) or turn into NaN or 0.
+import { argumentError } from './errors';
+
+/** A bad value as a message shows it: short, on one line. */
+export function describe(value: unknown): string {
+  if (value === null || value === undefined || typeof value === 'boolean' || typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 24 ? `${value.slice(0, 24)}…` : value)}`;
+  if (typeof value === 'bigint') return `bigint ${value}n`;
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/** An integer argument (dims, indices, sizes): NaN, 1.5 and '1' are refused, not truncated. */
+export function checkInt(op: string, name: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  throw argumentError(`${op}(): argument '${name}' must be an integer, got ${describe(value)}`);
+}
+
+/** `checkInt` for an optional argument (undefined or null pass through as undefined). */
+export function checkOptionalInt(op: string, name: string, value: unknown): number | undefined {
+  return value === undefined || value === null ? undefined : checkInt(op, name, value);
+}
+
+/** A number argument; booleans count as 0/1, as Python's do. */
+export function checkNumber(op: string, name: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return +value;
+  throw argumentError(`${op}(): argument '${name}' must be a number, got ${describe(value)}`);
+}
+
+/** An optional boolean option such as `keepdim` or `requiresGrad`. */
+export function checkOptionalBool(op: string, name: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw argumentError(`${op}(): '${name}' must be a boolean, got ${describe(value)}`);
+}
