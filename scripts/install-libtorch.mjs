@@ -1,33 +1,51 @@
 #!/usr/bin/env node
 // Installs the CPU libraries and headers of libtorch 2.11.0 into a per-user cache.
 //
-// Source: the PyPI torch 2.11.0 wheel plus the two small NVIDIA runtime wheels
-// (cudart, cupti) that libtorch_cpu.so names as NEEDED, fetched with pip (the
-// ordinary client, so proxies and index settings apply). Only the CPU libraries
-// are extracted: linking against the wheel's full lib/ would pull in
+// Source: the torch 2.11.0 wheel from the Python package index (the same wheel
+// the development build uses) plus the two small NVIDIA runtime wheels (cudart,
+// cupti) that libtorch_cpu.so names as NEEDED. Only the CPU libraries are
+// extracted: linking against the wheel's full lib/ would pull in
 // libtorch_cuda.so and with it cuDNN, cuBLAS and the rest.
 //
-// Idempotent (a verified install is left alone), verified (wheel sha256 pinned
-// here, every extracted file checked against the wheel's RECORD, every NEEDED
-// entry of libtorch_cpu.so present), with progress on stderr.
+// Where each pinned wheel comes from, first match wins:
+//   1. TORCHTS_WHEELHOUSE: a directory or http(s) URL prefix holding the wheel
+//      files by name (air-gapped installs, mirrors);
+//   2. pip, when present, is asked for the wheel's URL (`pip install --dry-run
+//      --report`, which downloads no wheel), so pip's index, proxy and
+//      certificate settings apply;
+//   3. without pip: the index from PIP_INDEX_URL or the index-url of the pip
+//      config files, read as a PEP 691 (JSON) or PEP 503 (HTML) simple page.
+// The wheel itself is then fetched by scripts/download.mjs: progress on
+// stderr, resumable (.part files and HTTP Range), HTTPS_PROXY/HTTP_PROXY/
+// NO_PROXY honoured, extra CA bundles from PIP_CERT/SSL_CERT_FILE/
+// REQUESTS_CA_BUNDLE trusted.
+//
+// Idempotent (a verified install is left alone; a downloaded wheel with the
+// pinned sha256 is reused), verified (wheel sha256 pinned here, every extracted
+// file checked against the wheel's RECORD, every NEEDED entry of
+// libtorch_cpu.so present).
 //
 // Usage: node scripts/install-libtorch.mjs [--force] [--print-dir] [--cuda]
-// Env:   TORCHTS_LIBTORCH  install/lookup directory (default: $XDG_CACHE_HOME/torchts/libtorch-2.11.0-cpu)
+// Env:   TORCHTS_LIBTORCH    install/lookup directory (default: $XDG_CACHE_HOME/torchts/libtorch-2.11.0-cpu)
+//        TORCHTS_WHEELHOUSE  directory or URL prefix with the pinned wheels
+//        PYTHON              the Python whose pip is asked (default: python3, then python)
+//        PIP_INDEX_URL       the index's simple URL, used when there is no pip
 //
 // --cuda also installs the full CUDA build (torch 2.11.0+cu130 and its NVIDIA
 // wheels, ~3 GB) with `pip install --target` into
 // $XDG_CACHE_HOME/torchts/libtorch-2.11.0-cuda, where the loader finds
-// libtorch_cuda.so and loads it at run time.
+// libtorch_cuda.so and loads it at run time. That variant still needs pip.
 
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { downloadFile, fetchText, redactUrl } from './download.mjs';
 
 export const LIBTORCH_VERSION = '2.11.0';
 
@@ -38,6 +56,7 @@ const WHEELS = {
       requirement: 'torch==2.11.0',
       file: 'torch-2.11.0-cp311-cp311-manylinux_2_28_x86_64.whl',
       sha256: '7aa2f9bbc6d4595ba72138026b2074be1233186150e9292865e04b7a63b8c67a',
+      size: 530604548,
       platform: 'manylinux_2_28_x86_64',
       take: (name) =>
         name.startsWith('torch/include/') ||
@@ -48,6 +67,7 @@ const WHEELS = {
       requirement: 'nvidia-cuda-runtime==13.0.96',
       file: 'nvidia_cuda_runtime-13.0.96-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl',
       sha256: '7f82250d7782aa23b6cfe765ecc7db554bd3c2870c43f3d1821f1d18aebf0548',
+      size: 2243632,
       platform: 'manylinux_2_17_x86_64',
       take: (name) => name === 'nvidia/cu13/lib/libcudart.so.13',
       dest: (name) => `lib/${path.basename(name)}`,
@@ -56,12 +76,18 @@ const WHEELS = {
       requirement: 'nvidia-cuda-cupti==13.0.85',
       file: 'nvidia_cuda_cupti-13.0.85-py3-none-manylinux_2_25_x86_64.whl',
       sha256: '4eb01c08e859bf924d222250d2e8f8b8ff6d3db4721288cf35d14252a4d933c8',
+      size: 10715597,
       platform: 'manylinux_2_25_x86_64',
       take: (name) => name === 'nvidia/cu13/lib/libcupti.so.13',
       dest: (name) => `lib/${path.basename(name)}`,
     },
   ],
 };
+
+/** The pinned wheels for a platform key such as 'linux-x64' (undefined where there is no recipe). */
+export function pinnedWheels(key = `${process.platform}-${process.arch}`) {
+  return WHEELS[key];
+}
 
 export function cudaLibtorchDir() {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -179,30 +205,229 @@ async function extractWheel(zipFile, spec, destDir) {
   return wanted.length;
 }
 
-function pipDownload(spec, downloadDir) {
+// ---- Where the wheels come from -------------------------------------------
+
+const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1';
+
+/** PEP 503 normalised project name of a spec ("nvidia_cuda_runtime==1" -> "nvidia-cuda-runtime"). */
+export function projectName(spec) {
+  const name = spec.project ?? spec.requirement.split(/[\s=<>!~;[(@]/)[0];
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+function pythonCandidates(env) {
+  if (env.PYTHON) return [env.PYTHON];
+  return process.platform === 'win32' ? ['python', 'python3'] : ['python3', 'python'];
+}
+
+/** Runs a command without blocking the event loop: { error, status, stdout, stderr }. */
+function run(command, args, env) {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let child;
+    try {
+      child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      resolve({ error, status: null, stdout, stderr });
+      return;
+    }
+    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.once('error', (error) => resolve({ error, status: null, stdout, stderr }));
+    child.once('close', (status) => resolve({ error: undefined, status, stdout, stderr }));
+  });
+}
+
+const pipCache = new Map();
+
+/** The first Python (PYTHON, else python3, else python) that has pip, or null. */
+export async function findPip(env = process.env) {
+  const key = JSON.stringify([env.PYTHON ?? null, env.PATH ?? null]);
+  if (pipCache.has(key)) return pipCache.get(key);
+  let found = null;
+  for (const python of pythonCandidates(env)) {
+    const r = await run(python, ['-m', 'pip', '--version'], env);
+    if (!r.error && r.status === 0) {
+      found = python;
+      break;
+    }
+  }
+  pipCache.set(key, found);
+  return found;
+}
+
+/** Asks pip for the wheel's URL: a dry-run install with a report (no wheel is downloaded). */
+async function resolveWithPip(spec, python, env) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-pip-'));
+  try {
+    const report = path.join(tmp, 'report.json');
+    const args = [
+      '-m', 'pip', 'install', '--dry-run', '--ignore-installed', '--no-deps', '--only-binary=:all:',
+      '--disable-pip-version-check', '--python-version', '3.11', '--implementation', 'cp',
+      '--platform', spec.platform, '--target', path.join(tmp, 'target'), '--quiet', '--report', report,
+      spec.requirement,
+    ];
+    const r = await run(python, args, env);
+    if (r.error || r.status !== 0) {
+      const tail = r.stderr.trim().split('\n').slice(-5).join('\n');
+      throw new Error(`${python} -m pip could not resolve ${spec.requirement} (${r.error?.message ?? `exit ${r.status}`})${tail ? `:\n${tail}` : ''}`);
+    }
+    const url = JSON.parse(fs.readFileSync(report, 'utf8')).install?.[0]?.download_info?.url;
+    if (!url) throw new Error(`pip's report for ${spec.requirement} has no download URL`);
+    const u = new URL(url);
+    u.hash = '';
+    const file = decodeURIComponent(path.posix.basename(u.pathname));
+    if (file !== spec.file) throw new Error(`pip resolved ${spec.requirement} to ${file}, not the pinned ${spec.file}`);
+    return u.href;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function pipConfigFiles(env) {
+  const explicit = env.PIP_CONFIG_FILE;
+  if (explicit === os.devNull) return []; // pip's own rule: no configuration files at all
+  const home = env.HOME || env.USERPROFILE || os.homedir();
+  const files = [];
+  if (process.platform === 'win32') {
+    if (env.ProgramData) files.push(path.join(env.ProgramData, 'pip', 'pip.ini'));
+    files.push(path.join(home, 'pip', 'pip.ini'));
+    if (env.APPDATA) files.push(path.join(env.APPDATA, 'pip', 'pip.ini'));
+  } else {
+    for (const dir of (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter(Boolean).reverse()) {
+      files.push(path.join(dir, 'pip', 'pip.conf'));
+    }
+    files.push('/etc/pip.conf');
+    files.push(path.join(home, '.pip', 'pip.conf'));
+    if (process.platform === 'darwin') files.push(path.join(home, 'Library', 'Application Support', 'pip', 'pip.conf'));
+    files.push(path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'pip', 'pip.conf'));
+  }
+  if (env.VIRTUAL_ENV) files.push(path.join(env.VIRTUAL_ENV, process.platform === 'win32' ? 'pip.ini' : 'pip.conf'));
+  if (explicit) files.push(explicit);
+  return files;
+}
+
+function parseIni(text) {
+  const sections = {};
+  let section = null;
+  let key = null;
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s*([#;].*)?$/.test(raw)) continue;
+    if (/^\s/.test(raw) && section && key) {
+      sections[section][key] += `\n${raw.trim()}`; // continuation line
+      continue;
+    }
+    const header = /^\[([^\]]+)\]/.exec(raw.trim());
+    if (header) {
+      section = header[1].trim().toLowerCase();
+      sections[section] ??= {};
+      key = null;
+      continue;
+    }
+    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw.trim());
+    if (kv && section) {
+      key = kv[1].toLowerCase().replace(/_/g, '-');
+      sections[section][key] = kv[2].trim();
+    }
+  }
+  return sections;
+}
+
+/** The package indexes pip would use: { index, extra } from PIP_INDEX_URL/PIP_EXTRA_INDEX_URL and pip's config files. */
+export function configuredIndexes(env = process.env) {
+  const settings = {};
+  for (const file of pipConfigFiles(env)) {
+    let text;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const sections = parseIni(text);
+    for (const name of ['global', 'install', 'download']) Object.assign(settings, sections[name] ?? {});
+  }
+  const split = (v) => (v ?? '').split(/\s+/).filter(Boolean);
+  return {
+    index: env.PIP_INDEX_URL || settings['index-url'] || undefined,
+    extra: split(env.PIP_EXTRA_INDEX_URL || settings['extra-index-url']),
+  };
+}
+
+function decodeEntities(s) {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e) => {
+    const lower = e.toLowerCase();
+    if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
+    if (lower.startsWith('#')) return String.fromCodePoint(parseInt(lower.slice(1), 10));
+    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[lower];
+  });
+}
+
+/** The files of a simple-API project page, PEP 691 JSON or PEP 503 HTML: [{ filename, url }]. */
+export function parseSimplePage(text, contentType) {
+  if (/json/i.test(contentType)) {
+    return (JSON.parse(text).files ?? []).map((f) => ({ filename: f.filename, url: f.url }));
+  }
+  const files = [];
+  for (const m of text.matchAll(/<a\s[^>]*?href\s*=\s*(["'])(.*?)\1[^>]*>([\s\S]*?)<\/a>/gi)) {
+    const url = decodeEntities(m[2]);
+    const label = decodeEntities(m[3].replace(/<[^>]*>/g, '')).trim();
+    files.push({ filename: label || decodeURIComponent(url.split('#')[0].split('/').pop()), url });
+  }
+  return files;
+}
+
+async function resolveFromIndex(spec, index, { env, ca }) {
+  const page = new URL(`${projectName(spec)}/`, index.endsWith('/') ? index : `${index}/`);
+  const { url, contentType, text } = await fetchText(page, { env, ca, headers: { accept: SIMPLE_ACCEPT } });
+  const hit = parseSimplePage(text, contentType).find((f) => f.filename === spec.file);
+  if (!hit) return null;
+  const u = new URL(hit.url, url);
+  u.hash = '';
+  return u.href;
+}
+
+/**
+ * The URL of a pinned wheel: TORCHTS_WHEELHOUSE, else pip's answer, else the
+ * configured index's simple page. `wheels` only names the files in the error
+ * raised when there is no source at all.
+ */
+export async function resolveWheelUrl(spec, { env = process.env, ca, wheels = [spec] } = {}) {
+  const house = env.TORCHTS_WHEELHOUSE;
+  if (house) {
+    if (/^https?:\/\//i.test(house)) return new URL(spec.file, house.endsWith('/') ? house : `${house}/`).href;
+    const dir = /^file:/i.test(house) ? fileURLToPath(house) : path.resolve(house);
+    const file = path.join(dir, spec.file);
+    if (!fs.existsSync(file)) throw new Error(`TORCHTS_WHEELHOUSE: ${file} does not exist`);
+    return pathToFileURL(file).href;
+  }
+  const python = await findPip(env);
+  if (python) return resolveWithPip(spec, python, env);
+  const { index, extra } = configuredIndexes(env);
+  const indexes = [index, ...extra].filter(Boolean);
+  if (!indexes.length) {
+    throw new Error(
+      'no pip found and no package index configured; set PIP_INDEX_URL to your Python package index\'s simple URL, ' +
+      `or TORCHTS_WHEELHOUSE to a directory with the wheels ${wheels.map((w) => w.file).join(', ')}, ` +
+      `or TORCHTS_LIBTORCH to an existing libtorch ${LIBTORCH_VERSION}`,
+    );
+  }
+  for (const idx of indexes) {
+    const url = await resolveFromIndex(spec, idx, { env, ca });
+    if (url) return url;
+  }
+  throw new Error(`${spec.file} is not listed on ${indexes.map((i) => `${redactUrl(new URL(`${projectName(spec)}/`, i.endsWith('/') ? i : `${i}/`))}`).join(' or ')}`);
+}
+
+async function fetchWheel(spec, downloadDir, { env, wheels, ca }) {
   const wheelPath = path.join(downloadDir, spec.file);
   if (fs.existsSync(wheelPath) && sha256File(wheelPath) === spec.sha256) {
     log(`${spec.file}: already downloaded`);
     return wheelPath;
   }
-  log(`downloading ${spec.requirement} with pip`);
-  const python = process.env.PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
-  const args = [
-    '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-    '--python-version', '3.11', '--implementation', 'cp', '--platform', spec.platform,
-    '-d', downloadDir, spec.requirement,
-  ];
-  const result = spawnSync(python, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.error) {
-    throw new Error(`could not run ${python} -m pip (${result.error.message}); install Python with pip, or set TORCHTS_LIBTORCH to an existing libtorch ${LIBTORCH_VERSION}`);
-  }
-  if (result.status !== 0) throw new Error(`pip download ${spec.requirement} failed (exit ${result.status})`);
-  if (!fs.existsSync(wheelPath)) throw new Error(`pip did not produce ${spec.file}`);
-  const actual = sha256File(wheelPath);
-  if (actual !== spec.sha256) {
-    fs.rmSync(wheelPath);
-    throw new Error(`${spec.file}: sha256 ${actual} does not match the pinned ${spec.sha256}`);
-  }
+  const url = await resolveWheelUrl(spec, { env, wheels, ca });
+  log(`downloading ${spec.file} from ${redactUrl(url)}`);
+  await downloadFile({ url, dest: wheelPath, sha256: spec.sha256, size: spec.size, log: (m) => log(`  ${m}`), env, ca });
   return wheelPath;
 }
 
@@ -247,9 +472,9 @@ export function isInstalled(dir = defaultLibtorchDir()) {
   }
 }
 
-export async function installLibtorch({ dir = defaultLibtorchDir(), force = false } = {}) {
+export async function installLibtorch({ dir = defaultLibtorchDir(), force = false, wheels, env = process.env, ca } = {}) {
   const key = `${process.platform}-${process.arch}`;
-  const wheels = WHEELS[key];
+  wheels ??= WHEELS[key];
   if (!wheels) throw new Error(`no libtorch ${LIBTORCH_VERSION} recipe for ${key} yet; set TORCHTS_LIBTORCH to a libtorch ${LIBTORCH_VERSION} directory`);
   if (!force && isInstalled(dir)) {
     log(`libtorch ${LIBTORCH_VERSION} already installed in ${dir}`);
@@ -267,7 +492,7 @@ export async function installLibtorch({ dir = defaultLibtorchDir(), force = fals
   fs.mkdirSync(staging, { recursive: true });
   fs.mkdirSync(downloads, { recursive: true });
   for (const spec of wheels) {
-    const wheel = pipDownload(spec, downloads);
+    const wheel = await fetchWheel(spec, downloads, { env, wheels, ca });
     log(`extracting ${spec.file}`);
     await extractWheel(wheel, spec, staging);
   }

@@ -49,7 +49,7 @@ delete env.LIBTORCH;
 for (const tool of ['cargo', 'rustc']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`], { env }).status === 0) throw new Error(`${tool} is still on PATH`);
 }
-run('npm', ['install', '--no-audit', '--no-fund', platformTgz, mainTgz], { cwd: app, env });
+run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', platformTgz, mainTgz], { cwd: app, env });
 // npm 11 may hold back install scripts until approved; the user-facing command works either way.
 run('npx', ['torchts', 'install-libtorch'], { cwd: app, env });
 fs.writeFileSync(path.join(app, 'train.mjs'), `
