@@ -1083,11 +1083,6 @@ export const KNOWN_BUGS: KnownBug[] = [
     match: (_s, v) => v.rule === 'engine-message' && /Cannot convert a (Symbol|BigInt) value|Cannot mix BigInt/.test(v.message),
   },
 
-  {
-    id: 'message-embeds-value',
-    title: 'Argument errors interpolate the bad value with `${value}` / inspect(), so a tensor or long array makes the message multi-line (ts/random.ts manualSeed, ts/cuda.ts setNumThreads, ts/device.ts, ts/tensor.ts sizeArgs)',
-    match: (_s, v) => v.rule === 'multi-line-message' && /got (tensor\(|\[)/.test(v.message),
-  },
 
   {
     id: 'print-options-unchecked',
@@ -1105,11 +1100,6 @@ export const KNOWN_BUGS: KnownBug[] = [
     id: 'int-args-unchecked',
     title: 'Integer parameters are not validated: NaN/±Infinity/fractions/1e300 are truncated or saturated by napi (select(0, NaN) is select(0, 0), randperm(NaN) is empty, cat(ts, NaN) uses dim 0, eye(Infinity, 2) ..., fit epochs 1e300 runs 0 epochs), and Tensor#size(\'x\') returns undefined',
     match: (s, v) => v.rule === 'accepted-invalid' && reasonsOf(v).every((r) => NUMERIC_JUNK.test(r) || (s.op === 'dims' && s.args[1] === 'size' && /^arg2: /.test(r))),
-  },
-  {
-    id: 'bigint-overflow',
-    title: 'torch.tensor([2n ** 70n]) wraps to 0 silently (BigInt64Array.from in ts/creation.ts tensor) instead of "Overflow when unpacking long"',
-    match: (s, v) => v.rule === 'accepted-invalid' && s.op === 'tensor' && reasonsOf(v).every((r) => /int64 overflow|requiresGrad/.test(r)),
   },
   {
     id: 'options-unchecked',
