@@ -249,6 +249,16 @@ describe('bad messages and silent coercions (fixed by ts/validate.ts checks; one
     }
   });
 
+  // tensor-args-unchecked, free functions: ts/ops.ts and ts/nn/functional.ts called methods on their first argument unchecked.
+  it('torch.* and nn.functional name the bad argument', () => {
+    expectNamedError(() => torch.add(junk('x'), 1), /^add\(\): argument 'input' must be Tensor, not string "x"$/);
+    expectNamedError(() => torch.cat([torch.ones(2), junk(5)]), /^cat\(\): expected Tensor as element 1 in argument 'tensors', but got 5$/);
+    expectNamedError(() => torch.cat([torch.ones(2)], NaN), /^cat\(\): argument 'dim' must be an integer, got NaN$/);
+    expectNamedError(() => nn.functional.linear(torch.ones(2, 2), junk('w')), /^linear\(\): argument 'weight' must be Tensor/);
+    expectNamedError(() => nn.functional.crossEntropy(torch.ones(2, 2), junk(null)), /^cross_entropy\(\): argument 'target' must be Tensor, not null$/);
+    expectNamedError(() => nn.functional.relu(junk(undefined)), /^relu\(\): argument 'input' must be Tensor, not undefined$/);
+  });
+
   // scalar-coercion: ts/tensor.ts add/sub/mul/... use `+other`.
   it('t.add("x") throws instead of returning NaNs', () => {
     expectNamedError(() => torch.ones(2).add(junk('x')), /add|number|Tensor/);

@@ -442,10 +442,15 @@ export class Tensor {
   }
 }
 
-/** The native handle of a tensor argument, or PyTorch's "must be Tensor" error. */
-function tensorArg(op: string, name: string, value: unknown): NativeTensor {
-  if (value instanceof Tensor) return value._n;
+/** A tensor argument, or PyTorch's "must be Tensor" error naming the function and argument. */
+export function expectTensor(op: string, name: string, value: unknown): Tensor {
+  if (value instanceof Tensor) return value;
   throw argumentError(`${op}(): argument '${name}' must be Tensor, not ${describe(value)}`);
+}
+
+/** The native handle of a tensor argument (see `expectTensor`). */
+export function tensorArg(op: string, name: string, value: unknown): NativeTensor {
+  return expectTensor(op, name, value)._n;
 }
 
 /** The number in `t.add(2)`; strings and the like are refused instead of becoming NaN. */

@@ -1,6 +1,7 @@
 // torch.nn.functional: the layers and losses as functions.
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { expectTensor, Tensor, tensorArg } from '../tensor';
+import { checkNumber, checkOptionalBool } from '../validate';
 import type { DTypeLike } from '../dtype';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -25,51 +26,56 @@ export interface BCEWithLogitsOptions {
 }
 
 export function relu(input: Tensor): Tensor {
-  return input.relu();
+  return expectTensor('relu', 'input', input).relu();
 }
 
 export function sigmoid(input: Tensor): Tensor {
-  return input.sigmoid();
+  return expectTensor('sigmoid', 'input', input).sigmoid();
 }
 
 export function tanh(input: Tensor): Tensor {
-  return input.tanh();
+  return expectTensor('tanh', 'input', input).tanh();
 }
 
 export function softmax(input: Tensor, dim: number, opts?: { dtype?: DTypeLike }): Tensor {
-  return input.softmax(dim, opts);
+  return expectTensor('softmax', 'input', input).softmax(dim, opts);
 }
 
 export function logSoftmax(input: Tensor, dim: number, opts?: { dtype?: DTypeLike }): Tensor {
-  return input.logSoftmax(dim, opts);
+  return expectTensor('log_softmax', 'input', input).logSoftmax(dim, opts);
 }
 
 /** `y = x Wᵀ + b`. */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return new Tensor(native.linear(input._n, weight._n, bias?._n));
+  const b = bias === undefined || bias === null ? undefined : tensorArg('linear', 'bias', bias);
+  return new Tensor(native.linear(tensorArg('linear', 'input', input), tensorArg('linear', 'weight', weight), b));
 }
 
 /** Zeroes elements with probability `p` during training, scaling the rest by 1/(1-p). */
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
-  return new Tensor(native.dropout(input._n, p, training));
+  return new Tensor(native.dropout(tensorArg('dropout', 'input', input), checkNumber('dropout', 'p', p), checkOptionalBool('dropout', 'training', training) ?? true));
 }
 
 /** Class-index targets (int64) or class-probability targets (float), as in PyTorch. */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const { weight, ignoreIndex, reduction, labelSmoothing } = opts;
-  return new Tensor(native.loss('cross_entropy', input._n, target._n, { reduction, ignoreIndex, labelSmoothing }, weight?._n));
+  return new Tensor(native.loss('cross_entropy', tensorArg('cross_entropy', 'input', input), tensorArg('cross_entropy', 'target', target), { reduction, ignoreIndex, labelSmoothing }, optionalTensorArg('cross_entropy', 'weight', weight)));
 }
 
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
   const { weight, ignoreIndex, reduction } = opts;
-  return new Tensor(native.loss('nll', input._n, target._n, { reduction, ignoreIndex }, weight?._n));
+  return new Tensor(native.loss('nll', tensorArg('nll_loss', 'input', input), tensorArg('nll_loss', 'target', target), { reduction, ignoreIndex }, optionalTensorArg('nll_loss', 'weight', weight)));
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
-  return new Tensor(native.loss('mse', input._n, target._n, { reduction: opts.reduction }));
+  return new Tensor(native.loss('mse', tensorArg('mse_loss', 'input', input), tensorArg('mse_loss', 'target', target), { reduction: opts.reduction }));
 }
 
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
   const { weight, posWeight, reduction } = opts;
-  return new Tensor(native.loss('bce_with_logits', input._n, target._n, { reduction }, weight?._n, posWeight?._n));
+  return new Tensor(native.loss('bce_with_logits', tensorArg('binary_cross_entropy_with_logits', 'input', input), tensorArg('binary_cross_entropy_with_logits', 'target', target), { reduction }, optionalTensorArg('binary_cross_entropy_with_logits', 'weight', weight), optionalTensorArg('binary_cross_entropy_with_logits', 'pos_weight', posWeight)));
+}
+
+function optionalTensorArg(op: string, name: string, value: Tensor | null | undefined) {
+  return value === undefined || value === null ? undefined : tensorArg(op, name, value);
 }
