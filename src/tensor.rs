@@ -225,16 +225,22 @@ impl Tensor {
         Ok(Tensor { inner: Some(t), external_bytes: bytes, busy: Cell::new(0), readers: Cell::new(0) })
     }
 
-    /// The live tch tensor, or a clear error after dispose() or while busy.
+    /// The live tch tensor, or a clear error after dispose() or while busy
+    /// (this handle, or memory it shares with one, is owned by a background task).
     pub fn get(&self) -> Result<&TchTensor> {
         if self.busy.get() != 0 {
             return Err(invalid("tensor is busy: a background task (fitAsync) is using it; await it or abort it first"));
         }
-        self.inner.as_ref().ok_or_else(|| invalid("tensor has been disposed"))
+        let t = self.inner.as_ref().ok_or_else(|| invalid("tensor has been disposed"))?;
+        if held_by_background(t, false) == Some(Hold::Exclusive) {
+            return Err(invalid("tensor is busy: it shares memory with a tensor a background task (fitAsync) is using; await it or abort it first"));
+        }
+        Ok(t)
     }
 
     fn check_no_readers(&self, action: &str) -> Result<()> {
-        if self.readers.get() != 0 {
+        let shared = self.inner.as_ref().and_then(|t| held_by_background(t, true)).is_some();
+        if self.readers.get() != 0 || shared {
             return Err(invalid(format!("tensor is being read by a background task (forwardAsync); await it before you {action}")));
         }
         Ok(())
@@ -243,6 +249,21 @@ impl Tensor {
     pub fn mark_busy(&self, on: bool) {
         let n = self.busy.get();
         self.busy.set(if on { n + 1 } else { n.saturating_sub(1) });
+        self.hold(Hold::Exclusive, on);
+    }
+
+    /// Registers (or releases) this tensor's memory as held by a background task.
+    fn hold(&self, kind: Hold, on: bool) {
+        let Some(span) = self.inner.as_ref().and_then(memory_span) else { return };
+        let owner = self as *const Tensor as usize;
+        HELD.with(|held| {
+            let mut held = held.borrow_mut();
+            if on {
+                held.push(HeldSpan { owner, span, kind });
+            } else if let Some(i) = held.iter().position(|h| h.owner == owner && h.kind == kind) {
+                held.swap_remove(i);
+            }
+        });
     }
 
     fn get_mut(&mut self) -> Result<&mut TchTensor> {
@@ -250,6 +271,54 @@ impl Tensor {
         self.check_no_readers("change it in place")?;
         Ok(self.inner.as_mut().unwrap())
     }
+}
+
+/// How a background task holds memory: fitAsync writes it, forwardAsync reads it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    Exclusive,
+    Shared,
+}
+
+struct HeldSpan {
+    owner: usize,
+    span: (usize, usize),
+    kind: Hold,
+}
+
+thread_local! {
+    /// Memory that background tasks started from this JS thread hold, so that
+    /// an alias made before the task (a view, a detach(), a stateDict() entry)
+    /// is refused like the handle the task was given. Empty almost always, so
+    /// the check costs one thread-local read per op.
+    static HELD: std::cell::RefCell<Vec<HeldSpan>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The bytes a tensor addresses, [data_ptr, data_ptr + span), on its device.
+fn memory_span(t: &TchTensor) -> Option<(usize, usize)> {
+    if !t.defined() || t.numel() == 0 {
+        return None;
+    }
+    let elt = t.f_kind().map(|k| k.elt_size_in_bytes()).unwrap_or(1);
+    let last = t.size().iter().zip(t.stride()).map(|(&n, s)| (n.max(1) as usize - 1) * s.unsigned_abs() as usize).sum::<usize>();
+    let start = t.data_ptr() as usize;
+    Some((start, start + (last + 1) * elt))
+}
+
+/// Whether `t` overlaps memory a background task holds: any hold when
+/// `writing`, only fitAsync's exclusive holds when reading.
+fn held_by_background(t: &TchTensor, writing: bool) -> Option<Hold> {
+    HELD.with(|held| {
+        let held = held.borrow();
+        if held.is_empty() {
+            return None;
+        }
+        let (start, end) = memory_span(t)?;
+        held.iter()
+            .filter(|h| writing || h.kind == Hold::Exclusive)
+            .find(|h| h.span.0 < end && start < h.span.1)
+            .map(|h| h.kind)
+    })
 }
 
 /// `fn name(&self) -> Tensor` for ops without arguments.
@@ -790,7 +859,7 @@ impl Tensor {
     /// it answers even while napi-rs refuses the `&mut self` methods.
     #[napi(getter, catch_unwind)]
     pub fn is_busy(&self) -> bool {
-        self.busy.get() != 0
+        self.busy.get() != 0 || self.inner.as_ref().and_then(|t| held_by_background(t, false)) == Some(Hold::Exclusive)
     }
 
     /// Marks this tensor as owned by a background task (or releases it).
@@ -802,7 +871,7 @@ impl Tensor {
     /// True while a background forward reads this tensor.
     #[napi(getter, catch_unwind)]
     pub fn is_read_locked(&self) -> bool {
-        self.readers.get() != 0
+        self.readers.get() != 0 || self.inner.as_ref().and_then(|t| held_by_background(t, true)) == Some(Hold::Shared)
     }
 
     /// Marks this tensor as read by a background forward (or releases it).
@@ -810,6 +879,7 @@ impl Tensor {
     pub fn set_read_locked(&self, on: bool) {
         let n = self.readers.get();
         self.readers.set(if on { n + 1 } else { n.saturating_sub(1) });
+        self.hold(Hold::Shared, on);
     }
 
     #[napi(catch_unwind)]

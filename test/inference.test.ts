@@ -147,6 +147,28 @@ describe('forwardAsync: read-only parameters while it runs', () => {
     expect(x._n.isReadLocked).toBe(false);
   });
 
+  it('aliases of the parameters (stateDict entries, views) are read-only too, other tensors are not', async () => {
+    const model = tutorialModel();
+    const x = points(200_000);
+    const alias = model.stateDict().get('0.weight')!;
+    const view = x.narrow(0, 10, 5);
+    const other = torch.ones(3);
+    const pending = torch.noGrad(() => model.forwardAsync(x, { batchSize: 1000 }));
+    for (const [what, fn] of [
+      ['a stateDict entry', () => torch.noGrad(() => alias.mul_(2))],
+      ['a view of the input', () => view.fill_(0)],
+    ] as const) {
+      const e = thrown(fn);
+      expect(e, what).toBeInstanceOf(torch.TorchError);
+      expect(e.message, what).toMatch(/forwardAsync/);
+    }
+    expect(alias.sum().item()).toBeTypeOf('number'); // reading is fine
+    other.mul_(2); // unrelated memory is not held
+    await pending;
+    view.fill_(0);
+    expect(view.sum().item()).toBe(0);
+  });
+
   it('is refused while fitAsync trains the model', async () => {
     const model = tutorialModel();
     const optimizer = new optim.Adam(model.parameters(), { lr: 0.01 });
