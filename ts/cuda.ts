@@ -2,6 +2,7 @@
 // libtorch 2.11.0 CUDA build (see README, "Devices").
 import { native } from './native';
 import { argumentError } from './errors';
+import { describe } from './validate';
 
 export const cuda = {
   /** True when a CUDA libtorch was loaded and a GPU is visible. */
@@ -12,7 +13,7 @@ export const cuda = {
     return native.cudaDeviceCount();
   },
   manualSeed(seed: number): void {
-    if (!Number.isSafeInteger(seed)) throw argumentError(`manualSeed expects an integer seed, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw argumentError(`manualSeed expects an integer seed, got ${describe(seed)}`);
     native.cudaManualSeed(seed);
   },
   manualSeedAll(seed: number): void {
@@ -43,5 +44,6 @@ export function getNumThreads(): number {
 
 /** torch.set_num_threads: defaults to the number of physical cores. */
 export function setNumThreads(n: number): void {
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw argumentError(`setNumThreads(): expected an integer number of threads, got ${describe(n)}`);
   native.setNumThreads(n);
 }

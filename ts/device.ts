@@ -1,4 +1,5 @@
 // torch.device: 'cpu', 'cuda', 'cuda:N', 'mps'.
+import { describe } from './validate';
 export type DeviceType = 'cpu' | 'cuda' | 'mps';
 
 export class Device {
@@ -11,10 +12,10 @@ export class Device {
       this.index = spec.index;
       return;
     }
-    if (typeof spec !== 'string') throw new TypeError(`device must be a string like 'cpu' or 'cuda:0', got ${String(spec)}`);
+    if (typeof spec !== 'string') throw new TypeError(`device must be a string like 'cpu' or 'cuda:0', got ${describe(spec)}`);
     const match = /^(cpu|cuda|mps)(?::(\d+))?$/.exec(spec);
     if (!match) {
-      throw new Error(`Expected one of cpu, cuda, mps device type at start of device string: ${spec}`);
+      throw new Error(`Expected one of cpu, cuda, mps device type at start of device string: ${spec.includes('\n') ? JSON.stringify(spec) : spec}`);
     }
     this.type = match[1] as DeviceType;
     this.index = match[2] !== undefined ? Number(match[2]) : index ?? null;

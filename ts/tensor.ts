@@ -31,9 +31,10 @@ let backwardPasses = 0;
 /** Sizes as PyTorch accepts them: `f([2, 3])` or `f(2, 3)`. */
 export function sizeArgs(args: (number | readonly number[])[]): number[] {
   const sizes = args.length === 1 && Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
-  for (const s of sizes) {
-    if (!Number.isInteger(s)) throw argumentError(`size must be a sequence of integers, got ${inspect(sizes)}`);
-  }
+  if (!Array.isArray(sizes)) throw argumentError(`size must be a sequence of integers, got ${describe(sizes)}`);
+  sizes.forEach((s, i) => {
+    if (!Number.isInteger(s)) throw argumentError(`size must be a sequence of integers, got ${describe(s)} at position ${i}`);
+  });
   return [...sizes];
 }
 
