@@ -5,7 +5,7 @@ import { DType, dtypeName, type DTypeLike, type DTypeName } from './dtype';
 import { deviceString, type DeviceLike } from './device';
 import { argumentError } from './errors';
 import { sizeArgs, Tensor, type NestedArray, type TypedArray } from './tensor';
-import { describe } from './validate';
+import { checkInt, checkNumber, checkOptionalInt, describe } from './validate';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -185,29 +185,31 @@ export function randint(lowOrHigh: number, highOrSize: number | readonly number[
     opts = (sizeOrOpts as TensorOptions | undefined) ?? {};
   }
   if (!Array.isArray(size)) throw argumentError('randint() missing required argument: size');
-  return finish(new Tensor(native.randint(low, high, sizeArgs([size]), dtypeName(opts.dtype), deviceString(opts.device))), opts);
+  return finish(new Tensor(native.randint(checkInt('randint', 'low', low), checkInt('randint', 'high', high), sizeArgs([size]), dtypeName(opts.dtype), deviceString(opts.device))), opts);
 }
 
 export function randperm(n: number, opts: TensorOptions = {}): Tensor {
-  return finish(new Tensor(native.randperm(n, dtypeName(opts.dtype), deviceString(opts.device))), opts);
+  return finish(new Tensor(native.randperm(checkInt('randperm', 'n', n), dtypeName(opts.dtype), deviceString(opts.device))), opts);
 }
 
 /** `arange(end)`, `arange(start, end)`, `arange(start, end, step)`, each optionally followed by options. */
 export function arange(...args: (number | TensorOptions)[]): Tensor {
   const last = args[args.length - 1];
-  const opts = typeof last === 'object' ? (args.pop() as TensorOptions) : {};
-  const nums = args as number[];
+  const opts = typeof last === 'object' && last !== null ? (args.pop() as TensorOptions) : {};
+  const names = args.length === 1 ? ['end'] : ['start', 'end', 'step'];
+  const nums = args.map((v, i) => checkNumber('arange', names[i] ?? `argument ${i}`, v));
   const [start, end, step] = nums.length === 1 ? [0, nums[0]!, 1] : nums.length === 2 ? [nums[0]!, nums[1]!, 1] : [nums[0]!, nums[1]!, nums[2]!];
   return finish(new Tensor(native.arange(start, end, step, dtypeName(opts.dtype), deviceString(opts.device))), opts);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-  return finish(new Tensor(native.linspace(start, end, steps, dtypeName(opts.dtype), deviceString(opts.device))), opts);
+  const [a, b] = [checkNumber('linspace', 'start', start), checkNumber('linspace', 'end', end)];
+  return finish(new Tensor(native.linspace(a, b, checkInt('linspace', 'steps', steps), dtypeName(opts.dtype), deviceString(opts.device))), opts);
 }
 
 export function eye(n: number, m?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
-  if (typeof m === 'object') [m, opts] = [undefined, m];
-  return finish(new Tensor(native.eye(n, m, dtypeName(opts.dtype), deviceString(opts.device))), opts);
+  if (typeof m === 'object' && m !== null) [m, opts] = [undefined, m];
+  return finish(new Tensor(native.eye(checkInt('eye', 'n', n), checkOptionalInt('eye', 'm', m), dtypeName(opts.dtype), deviceString(opts.device))), opts);
 }
 
 function likeOptions(t: Tensor, opts: TensorOptions): TensorOptions {

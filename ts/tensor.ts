@@ -7,7 +7,7 @@ import { Device, deviceString, type DeviceLike } from './device';
 import { track } from './memory';
 import { argumentError, TorchError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
-import { checkInt, checkNumber, checkOptionalBool, checkOptionalInt, describe } from './validate';
+import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, describe } from './validate';
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar | boolean;
@@ -136,12 +136,12 @@ export class Tensor {
   }
 
   set requiresGrad(value: boolean) {
-    this._n.requiresGrad = value;
+    this._n.requiresGrad = checkBool('requires_grad', 'requires_grad', value);
   }
 
   /** In-place `requires_grad_()`; returns this tensor. */
   requiresGrad_(value = true): this {
-    this._n.requiresGrad = value;
+    this._n.requiresGrad = checkBool('requires_grad_', 'requires_grad', value);
     return this;
   }
 
@@ -427,6 +427,8 @@ export class Tensor {
 
   /** Accumulates gradients into the leaves; `gradient` is required for non-scalar tensors. */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
+    if (gradient !== undefined && gradient !== null) expectTensor('backward', 'gradient', gradient);
+    checkOptionalBool('backward', 'retainGraph', opts?.retainGraph);
     if (gradient) {
       const [given, own] = [gradient.shape, this.shape];
       if (given.join() !== own.join()) {

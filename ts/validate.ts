@@ -35,3 +35,9 @@ export function checkOptionalBool(op: string, name: string, value: unknown): boo
   if (value === undefined || typeof value === 'boolean') return value;
   throw argumentError(`${op}(): '${name}' must be a boolean, got ${describe(value)}`);
 }
+
+/** A required boolean such as `requires_grad`: truthy strings are refused, not taken as true. */
+export function checkBool(op: string, name: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw argumentError(`${op}(): argument '${name}' must be a boolean, got ${describe(value)}`);
+}
