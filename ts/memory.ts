@@ -1,6 +1,8 @@
 // Scoped memory management, as tfjs does it: tensors made inside `tidy(fn)`
 // are freed when it returns, except the ones it returns. Outside a scope,
 // GC finalizers free native memory (V8 is told each tensor's size).
+import { argumentError } from './errors';
+import { describe } from './validate';
 
 /** Anything whose native memory can be freed now. */
 export interface Disposable {
@@ -45,6 +47,7 @@ function closeScope(scope: Disposable[], result: unknown): void {
  * const y = torch.tidy(() => x.mul(2).add(1)); // the x.mul(2) temporary is freed
  */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw argumentError(`tidy(): expected a function, got ${describe(fn)}`);
   const scope: Disposable[] = [];
   scopes.push(scope);
   let result: T;

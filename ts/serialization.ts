@@ -4,11 +4,15 @@
 import { native } from './native';
 import { argumentError } from './errors';
 import { Tensor } from './tensor';
+import { describe } from './validate';
 
 export type TensorDict = Map<string, Tensor> | Record<string, Tensor>;
 
 /** Writes a name → tensor dict (e.g. `model.stateDict()`) as safetensors. */
 export function save(obj: TensorDict, path: string): void {
+  if (obj === null || typeof obj !== 'object' || obj instanceof Tensor || Array.isArray(obj)) {
+    throw argumentError(`torch.save: expected a dict of tensors (a Map or an object), got ${describe(obj)}`);
+  }
   const entries = obj instanceof Map ? [...obj] : Object.entries(obj);
   for (const [name, t] of entries) {
     if (!(t instanceof Tensor)) throw argumentError(`torch.save: "${name}" is not a Tensor; only dicts of tensors can be saved as safetensors`);

@@ -6,7 +6,8 @@ import { native, type FitRecord } from './native';
 import { argumentError } from './errors';
 import { noGrad } from './autograd';
 import { startBackgroundTask } from './background';
-import { Tensor } from './tensor';
+import { expectTensor, Tensor } from './tensor';
+import { checkOptionalBool, describe } from './validate';
 import { Module } from './nn/module';
 import { Sequential } from './nn/container';
 import { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type Loss } from './nn/loss';
@@ -101,7 +102,15 @@ function nativeFitOptions(plan: FusedPlan, opts: FitOptions) {
 }
 
 function checkOptions(opts: FitOptions): void {
+  if (opts === null || typeof opts !== 'object') throw argumentError(`fit: expected an options object, got ${describe(opts)}`);
   if (!(opts.optimizer instanceof Optimizer)) throw argumentError('fit: `optimizer` must be a torch optimizer');
+  if (typeof (opts.criterion as { forward?: unknown } | undefined)?.forward !== 'function') throw argumentError(`fit: \`criterion\` must be a loss module, got ${describe(opts.criterion)}`);
+  for (const name of ['xTrain', 'yTrain'] as const) expectTensor('fit', name, opts[name]);
+  for (const name of ['xTest', 'yTest'] as const) if (opts[name] !== undefined) expectTensor('fit', name, opts[name]);
+  if (opts.onEpoch !== undefined && typeof opts.onEpoch !== 'function') throw argumentError(`fit: \`onEpoch\` must be a function, got ${describe(opts.onEpoch)}`);
+  checkOptionalBool('fit', 'shuffle', opts.shuffle);
+  checkOptionalBool('fit', 'evaluate', opts.evaluate);
+  if (opts.mode !== undefined && !['auto', 'eager', 'fused'].includes(opts.mode)) throw argumentError(`fit: \`mode\` must be 'auto', 'eager' or 'fused', got ${describe(opts.mode)}`);
   if (!Number.isSafeInteger(opts.epochs) || opts.epochs < 0 || opts.epochs > 2 ** 32 - 1) {
     throw argumentError(`fit: epochs must be an integer in [0, 2**32 - 1], got ${opts.epochs}`);
   }

@@ -41,3 +41,9 @@ export function checkBool(op: string, name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   throw argumentError(`${op}(): argument '${name}' must be a boolean, got ${describe(value)}`);
 }
+
+/** A hyper-parameter or option that must be a JS number (booleans refused too). */
+export function checkNumberOption(op: string, name: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  throw argumentError(`${op}(): '${name}' must be a number, got ${describe(value)}`);
+}

@@ -1,7 +1,8 @@
 // torch.nn.functional: the layers and losses as functions.
 import { native } from '../native';
 import { expectTensor, Tensor, tensorArg } from '../tensor';
-import { checkNumber, checkOptionalBool } from '../validate';
+import { checkNumber, checkOptionalBool, checkOptionalInt, describe } from '../validate';
+import { argumentError } from '../errors';
 import type { DTypeLike } from '../dtype';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -58,24 +59,36 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
 
 /** Class-index targets (int64) or class-probability targets (float), as in PyTorch. */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  const { weight, ignoreIndex, reduction, labelSmoothing } = opts;
+  const { weight, ignoreIndex, reduction, labelSmoothing } = lossOptions('cross_entropy', opts);
   return new Tensor(native.loss('cross_entropy', tensorArg('cross_entropy', 'input', input), tensorArg('cross_entropy', 'target', target), { reduction, ignoreIndex, labelSmoothing }, optionalTensorArg('cross_entropy', 'weight', weight)));
 }
 
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
-  const { weight, ignoreIndex, reduction } = opts;
+  const { weight, ignoreIndex, reduction } = lossOptions('nll_loss', opts);
   return new Tensor(native.loss('nll', tensorArg('nll_loss', 'input', input), tensorArg('nll_loss', 'target', target), { reduction, ignoreIndex }, optionalTensorArg('nll_loss', 'weight', weight)));
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
-  return new Tensor(native.loss('mse', tensorArg('mse_loss', 'input', input), tensorArg('mse_loss', 'target', target), { reduction: opts.reduction }));
+  return new Tensor(native.loss('mse', tensorArg('mse_loss', 'input', input), tensorArg('mse_loss', 'target', target), { reduction: lossOptions('mse_loss', opts).reduction }));
 }
 
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
-  const { weight, posWeight, reduction } = opts;
+  const { weight, posWeight, reduction } = lossOptions('binary_cross_entropy_with_logits', opts);
   return new Tensor(native.loss('bce_with_logits', tensorArg('binary_cross_entropy_with_logits', 'input', input), tensorArg('binary_cross_entropy_with_logits', 'target', target), { reduction }, optionalTensorArg('binary_cross_entropy_with_logits', 'weight', weight), optionalTensorArg('binary_cross_entropy_with_logits', 'pos_weight', posWeight)));
 }
 
 function optionalTensorArg(op: string, name: string, value: Tensor | null | undefined) {
   return value === undefined || value === null ? undefined : tensorArg(op, name, value);
+}
+
+/** A loss's options, checked: PyTorch's reduction names, an integer ignore index, a smoothing in [0, 1]. */
+function lossOptions<T extends { reduction?: Reduction; ignoreIndex?: number; labelSmoothing?: number }>(op: string, opts: T): T {
+  if (opts === null || typeof opts !== 'object') throw argumentError(`${op}(): options must be an object, got ${describe(opts)}`);
+  const { reduction, ignoreIndex, labelSmoothing } = opts;
+  if (reduction !== undefined && !['mean', 'sum', 'none'].includes(reduction)) throw argumentError(`${describe(reduction)} is not a valid value for reduction`);
+  checkOptionalInt(op, 'ignore_index', ignoreIndex);
+  if (labelSmoothing !== undefined && !(typeof labelSmoothing === 'number' && labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw argumentError(`label_smoothing must be between 0.0 and 1.0. Got: ${describe(labelSmoothing)}`);
+  }
+  return opts;
 }

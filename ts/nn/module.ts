@@ -274,6 +274,7 @@ export class Module {
 
   /** Calls `fn` on every submodule (children first) and then on this module. */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw argumentError(`apply(): expected a function, got ${typeof fn}`);
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;

@@ -1,6 +1,7 @@
 // torch.optim.Adam and AdamW.
 import { native, type NativeOptimizer } from '../native';
 import { argumentError } from '../errors';
+import { checkNumberOption, checkOptionalBool, describe } from '../validate';
 import { Tensor } from '../tensor';
 import type { Parameter } from '../nn/parameter';
 import { Optimizer, type ParamsArg } from './optimizer';
@@ -21,6 +22,11 @@ export interface AdamOptions {
 }
 
 function checkAdam(h: AdamOptions): void {
+  if (!Array.isArray(h.betas) || h.betas.length !== 2) throw argumentError(`betas must be a pair of numbers, got ${describe(h.betas)}`);
+  for (const name of ['lr', 'eps', 'weightDecay'] as const) checkNumberOption('Adam', name, h[name]);
+  h.betas.forEach((b, i) => checkNumberOption('Adam', `betas[${i}]`, b));
+  checkOptionalBool('Adam', 'amsgrad', h.amsgrad);
+  checkOptionalBool('Adam', 'maximize', h.maximize);
   const [b1, b2] = h.betas;
   if (!(h.lr >= 0)) throw argumentError(`Invalid learning rate: ${h.lr}`);
   if (!(h.eps >= 0)) throw argumentError(`Invalid epsilon value: ${h.eps}`);

@@ -1,6 +1,7 @@
 // torch.optim.SGD: momentum, dampening, Nesterov, weight decay.
 import { native, type NativeOptimizer } from '../native';
 import { argumentError } from '../errors';
+import { checkNumberOption, checkOptionalBool } from '../validate';
 import { Tensor } from '../tensor';
 import type { Parameter } from '../nn/parameter';
 import { Optimizer, type ParamsArg } from './optimizer';
@@ -33,6 +34,9 @@ export class SGD extends Optimizer<SGDOptions> {
 
   /** The checks and messages of torch/optim/sgd.py, then the engine's options. */
   private nativeOptions(h: SGDOptions) {
+    for (const name of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) checkNumberOption('SGD', name, h[name]);
+    checkOptionalBool('SGD', 'nesterov', h.nesterov);
+    checkOptionalBool('SGD', 'maximize', h.maximize);
     if (!(h.lr >= 0)) throw argumentError(`Invalid learning rate: ${h.lr}`);
     if (!(h.momentum >= 0)) throw argumentError(`Invalid momentum value: ${h.momentum}`);
     if (!(h.weightDecay >= 0)) throw argumentError(`Invalid weight_decay value: ${h.weightDecay}`);
