@@ -1049,15 +1049,6 @@ function reasonsOf(v: Omit<Violation, 'known'>): string[] {
 
 export const KNOWN_BUGS: KnownBug[] = [
   {
-    id: 'tensor-args-unchecked',
-    title: 'A non-Tensor where a Tensor is expected gives a JS/binding-internal message ("Failed to recover `Tensor` type from napi value", "Cannot read properties of null (reading \'_n\')", "x.where is not a function"): ts/tensor.ts, ts/ops.ts, ts/nn/functional.ts and ts/train.ts pass `other._n` unchecked',
-    match: (_s, v) =>
-      v.rule === 'engine-message' &&
-      (/Failed to recover `Tensor` type from napi value|Value is not an instance of class `Tensor`/.test(v.message) ||
-        /Cannot read properties of (null|undefined) \(reading '(_n|join|shape|size|transpose|reshape|allclose|equal|softmax|permute|where|max|min|isDisposed|argmax)'\)/.test(v.message) ||
-        /TypeError: \S+\.(mul_?|sigmoid|backward|where|softmax|permute|allclose|equal|size|indexSelect|narrow|argmax|toArray|transpose|reshape|max|min) is not a function/.test(v.message)),
-  },
-  {
     id: 'napi-conversion-message',
     title: 'A wrong JS type for a number/integer/boolean parameter reaches the native layer and fails with napi-rs\'s "Failed to convert napi value String into rust type `i64`", which names neither the function nor the parameter: validate in ts/ (or take `Unknown` in src/ and name the parameter)',
     match: (_s, v) => v.rule === 'engine-message' && /Failed to convert napi value/.test(v.message),
@@ -1066,11 +1057,6 @@ export const KNOWN_BUGS: KnownBug[] = [
     id: 'null-options',
     title: 'null (or a primitive) where an options object goes fails with "Cannot read properties of null (reading \'dtype\')" / "Cannot convert undefined or null to object" (zeros(2, null), t.to(null), t.sum(0, null), makeCircles(10, null), fit(m, null), torch.save(null, f), loadStateDict(null))',
     match: (_s, v) => v.rule === 'engine-message' && /Cannot read properties of (null|undefined)|Cannot destructure property|Cannot convert undefined or null to object/.test(v.message),
-  },
-  {
-    id: 'callback-unchecked',
-    title: 'A non-function where a callback goes fails with "fn is not a function" / "opts.onEpoch is not a function" (noGrad(5), tidy(5), module.apply(5), fit onEpoch: 5)',
-    match: (_s, v) => v.rule === 'engine-message' && /\b(fn|onEpoch|opts\.onEpoch) is not a function/.test(v.message),
   },
   {
     id: 'optimizer-params-unchecked',
