@@ -1,5 +1,5 @@
 // torch.nn
-export { Module, type StateDict, type LoadStateDictResult } from './module';
+export { Module, type StateDict, type LoadStateDictResult, type ForwardAsyncOptions } from './module';
 export { Parameter } from './parameter';
 export { Sequential } from './container';
 export { Linear, Identity, type LinearOptions } from './linear';
