@@ -7,7 +7,7 @@ import { Device, deviceString, type DeviceLike } from './device';
 import { track } from './memory';
 import { argumentError, TorchError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
-import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, describe } from './validate';
+import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe } from './validate';
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar | boolean;
@@ -246,8 +246,8 @@ export class Tensor {
     if (target instanceof DType) opts = { dtype: target };
     else if (target instanceof Device) opts = { device: target };
     else if (typeof target === 'string') opts = target in DType.all ? { dtype: target as DTypeLike } : { device: target };
-    else opts = target;
-    return new Tensor(this._n.to(dtypeName(opts.dtype), deviceString(opts.device), opts.copy));
+    else opts = checkOptions('to', target as ToOptions);
+    return new Tensor(this._n.to(dtypeName(opts.dtype), deviceString(opts.device), checkOptionalBool('to', 'copy', opts.copy)));
   }
 
   float(): Tensor { return this.to({ dtype: 'float32' }); }
@@ -344,10 +344,12 @@ export class Tensor {
 
   /** `sum()`, `sum(dim)`, `sum([d0, d1], { keepdim })`. */
   sum(dim?: number | number[] | null, opts: ReduceOptions = {}): Tensor {
+    opts = checkOptions('sum', opts);
     return new Tensor(this._n.sum(dimList('sum', dim), checkOptionalBool('sum', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
   }
 
   mean(dim?: number | number[] | null, opts: ReduceOptions = {}): Tensor {
+    opts = checkOptions('mean', opts);
     return new Tensor(this._n.mean(dimList('mean', dim), checkOptionalBool('mean', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
   }
 
@@ -356,6 +358,7 @@ export class Tensor {
   max(dim: number, opts?: { keepdim?: boolean }): [Tensor, Tensor];
   max(other: Tensor): Tensor;
   max(dimOrOther?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | [Tensor, Tensor] {
+    opts = checkOptions('max', opts);
     if (dimOrOther === undefined) return new Tensor(this._n.maxAll());
     if (dimOrOther instanceof Tensor) return this.maximum(dimOrOther);
     const [v, i] = this._n.maxDim(checkInt('max', 'dim', dimOrOther), checkOptionalBool('max', 'keepdim', opts.keepdim));
@@ -366,6 +369,7 @@ export class Tensor {
   min(dim: number, opts?: { keepdim?: boolean }): [Tensor, Tensor];
   min(other: Tensor): Tensor;
   min(dimOrOther?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | [Tensor, Tensor] {
+    opts = checkOptions('min', opts);
     if (dimOrOther === undefined) return new Tensor(this._n.minAll());
     if (dimOrOther instanceof Tensor) return this.minimum(dimOrOther);
     const [v, i] = this._n.minDim(checkInt('min', 'dim', dimOrOther), checkOptionalBool('min', 'keepdim', opts.keepdim));
@@ -373,9 +377,11 @@ export class Tensor {
   }
 
   argmax(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+    opts = checkOptions('argmax', opts);
     return new Tensor(this._n.argmax(checkOptionalInt('argmax', 'dim', dim), checkOptionalBool('argmax', 'keepdim', opts.keepdim)));
   }
   argmin(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+    opts = checkOptions('argmin', opts);
     return new Tensor(this._n.argmin(checkOptionalInt('argmin', 'dim', dim), checkOptionalBool('argmin', 'keepdim', opts.keepdim)));
   }
   all(): Tensor { return new Tensor(this._n.all()); }

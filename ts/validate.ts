@@ -47,3 +47,11 @@ export function checkNumberOption(op: string, name: string, value: unknown): num
   if (typeof value === 'number') return value;
   throw argumentError(`${op}(): '${name}' must be a number, got ${describe(value)}`);
 }
+
+/** An options object (`{ keepdim }`, `{ shuffle, noise }`): undefined means none; anything but a plain object is refused. */
+export function checkOptions<T extends object>(op: string, opts: T | undefined): T {
+  if (opts === undefined) return {} as T;
+  const proto = opts === null || typeof opts !== 'object' ? undefined : Object.getPrototypeOf(opts);
+  if (proto !== Object.prototype && proto !== null) throw argumentError(`${op}(): options must be an object, got ${describe(opts)}`);
+  return opts;
+}

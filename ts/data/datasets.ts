@@ -6,6 +6,7 @@
 // only builds the `number[][]` rows at the end, so a million points stay fast.
 
 import { checkRandomState, type RandomState, type RandomStateLike } from './random_state';
+import { checkOptions } from '../validate';
 
 /** A generated dataset: rows of features and one integer label per row. */
 export interface Dataset {
@@ -72,7 +73,7 @@ export interface BlobsDataset extends Dataset {
  * const { X, y } = makeCircles(1000, { noise: 0.03, randomState: 42 });
  */
 export function makeCircles(nSamples: number | readonly [number, number] = 100, options: MakeCirclesOptions = {}): Dataset {
-  const { shuffle = true, noise = null, randomState, factor = 0.8 } = options;
+  const { shuffle = true, noise = null, randomState, factor = 0.8 } = checkOptions('makeCircles', options);
   const [nOut, nIn] = splitTwoGroups('makeCircles', nSamples, 0);
   checkBoolean('makeCircles', 'shuffle', shuffle);
   checkNoise('makeCircles', noise);
@@ -110,7 +111,7 @@ export function makeCircles(nSamples: number | readonly [number, number] = 100, 
  * const { X, y } = makeMoons(200, { noise: 0.2, randomState: 42 });
  */
 export function makeMoons(nSamples: number | readonly [number, number] = 100, options: MakeMoonsOptions = {}): Dataset {
-  const { shuffle = true, noise = null, randomState } = options;
+  const { shuffle = true, noise = null, randomState } = checkOptions('makeMoons', options);
   const [nOut, nIn] = splitTwoGroups('makeMoons', nSamples, 1);
   checkBoolean('makeMoons', 'shuffle', shuffle);
   checkNoise('makeMoons', noise);
@@ -146,7 +147,7 @@ export function makeMoons(nSamples: number | readonly [number, number] = 100, op
  * // y = [0, 0, 1, 0, 2, 2, 2, 1, 1, 0], as in sklearn's docstring
  */
 export function makeBlobs(nSamples: number | readonly number[] = 100, options: MakeBlobsOptions = {}): BlobsDataset {
-  const { shuffle = true, randomState, centerBox = [-10, 10] } = options;
+  const { shuffle = true, randomState, centerBox = [-10, 10] } = checkOptions('makeBlobs', options);
   let { nFeatures = 2, centers = null, clusterStd = 1 } = options;
   checkBoolean('makeBlobs', 'shuffle', shuffle);
   if (!Number.isSafeInteger(nFeatures) || nFeatures < 1) {

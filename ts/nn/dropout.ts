@@ -1,6 +1,7 @@
 // nn.Dropout: active in train(), the identity in eval().
 import type { Tensor } from '../tensor';
 import { argumentError } from '../errors';
+import { describe } from '../validate';
 import { Module } from './module';
 import * as F from './functional';
 
@@ -9,7 +10,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw argumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw argumentError(`dropout probability has to be between 0 and 1, but got ${describe(p)}`);
     this.p = p;
   }
 

@@ -2,6 +2,7 @@
 import { native } from '../native';
 import { empty } from '../creation';
 import { argumentError } from '../errors';
+import { describe } from '../validate';
 import type { Tensor } from '../tensor';
 import type { DTypeLike } from '../dtype';
 import type { DeviceLike } from '../device';
@@ -37,7 +38,7 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
     for (const [name, v] of [['in_features', inFeatures], ['out_features', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw argumentError(`Linear: ${name} must be a non-negative integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 0) throw argumentError(`Linear: ${name} must be a non-negative integer, got ${describe(v)}`);
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

@@ -10,6 +10,7 @@ import { argumentError, TorchError } from '../errors';
 import { native } from '../native';
 import { cat } from '../ops';
 import { startBackgroundTask } from '../background';
+import { checkOptionalBool, checkOptions, describe } from '../validate';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -336,7 +337,10 @@ export class Module {
   /** Copies tensors into this module's parameters and buffers, with PyTorch's checks and messages. */
   loadStateDict(stateDict: StateDict | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
     this._checkNoBackgroundWork();
-    const strict = opts.strict ?? true;
+    const strict = checkOptionalBool('load_state_dict', 'strict', checkOptions('load_state_dict', opts).strict) ?? true;
+    if (!(stateDict instanceof Map) && (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict))) {
+      throw argumentError(`Expected state_dict to be dict-like, got ${describe(stateDict)}.`);
+    }
     const incoming = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = new Map<string, Tensor>(this.stateEntries(''));
     const missingKeys = [...own.keys()].filter((k) => !incoming.has(k));
