@@ -240,6 +240,10 @@ describe('forwardAsync on modules that run JavaScript', () => {
     const pending = custom.forwardAsync(x);
     expect(custom._readers, 'no native task for JS modules').toBe(0);
     expect((await pending).equal(custom.forward(x))).toBe(true);
+    // The caller's grad mode holds although the forward runs after a yield.
+    const { weight } = custom.layer;
+    expect((await torch.noGrad(() => custom.forwardAsync(x))).requiresGrad).toBe(false);
+    expect(weight.requiresGrad && (await custom.forwardAsync(x)).requiresGrad).toBe(true);
     const chunked = await custom.forwardAsync(x, { batchSize: 3 });
     expect(chunked.allclose(custom.forward(x), { rtol: 1e-6, atol: 1e-6 })).toBe(true);
 

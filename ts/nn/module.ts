@@ -5,7 +5,7 @@ import { Tensor } from '../tensor';
 import { Parameter } from './parameter';
 import { DType, type DTypeLike } from '../dtype';
 import { Device, type DeviceLike } from '../device';
-import { noGrad, isGradEnabled } from '../autograd';
+import { enableGrad, noGrad, isGradEnabled } from '../autograd';
 import { argumentError, TorchError } from '../errors';
 import { native } from '../native';
 import { cat } from '../ops';
@@ -147,13 +147,15 @@ export class Module {
     const starts: (number | null)[] = [];
     if (batchSize === undefined || rows <= batchSize) starts.push(null);
     else for (let s = 0; s < rows; s += batchSize) starts.push(s);
+    // The caller's grad mode, as on the native path: the chunks run after a yield, outside the caller's noGrad.
+    const withCallersGradMode = isGradEnabled() ? enableGrad : noGrad;
     const outputs: Tensor[] = [];
     for (const start of starts) {
       await new Promise((resolve) => setImmediate(resolve));
       signal?.throwIfAborted();
       this._checkNotBusy();
       const chunk = start === null ? input : input.narrow(0, start, Math.min(batchSize!, rows - start));
-      outputs.push(this.forward(chunk) as Tensor);
+      outputs.push(withCallersGradMode(() => this.forward(chunk) as Tensor));
     }
     return outputs.length === 1 ? outputs[0]! : cat(outputs, 0);
   }
