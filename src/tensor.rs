@@ -41,14 +41,17 @@ fn byte_size(t: &TchTensor) -> i64 {
         return 0;
     }
     let elt = t.f_kind().map(|k| k.elt_size_in_bytes() as u64).unwrap_or(0);
-    let span = t
-        .size()
+    let span = extent_elements(t).and_then(|elements| elements.checked_mul(elt)).unwrap_or(MAX_REPORTED);
+    span.min(MAX_REPORTED) as i64
+}
+
+/// Elements from a tensor's first to one past its last, following its
+/// strides (a broadcast view of one element spans one); None on overflow.
+fn extent_elements(t: &TchTensor) -> Option<u64> {
+    t.size()
         .iter()
         .zip(t.stride())
         .try_fold(1u64, |acc, (&size, stride)| acc.checked_add((size.max(1) as u64 - 1).checked_mul(stride.unsigned_abs())?))
-        .and_then(|elements| elements.checked_mul(elt))
-        .unwrap_or(MAX_REPORTED);
-    span.min(MAX_REPORTED) as i64
 }
 
 /// libtorch's C API for the ops that take Scalars, called directly: tch frees
@@ -299,10 +302,10 @@ fn memory_span(t: &TchTensor) -> Option<(usize, usize)> {
     if !t.defined() || t.numel() == 0 {
         return None;
     }
-    let elt = t.f_kind().map(|k| k.elt_size_in_bytes()).unwrap_or(1);
-    let last = t.size().iter().zip(t.stride()).map(|(&n, s)| (n.max(1) as usize - 1) * s.unsigned_abs() as usize).sum::<usize>();
+    let elt = t.f_kind().map(|k| k.elt_size_in_bytes() as u64).unwrap_or(1);
+    let bytes = extent_elements(t).and_then(|elements| elements.checked_mul(elt)).unwrap_or(u64::MAX);
     let start = t.data_ptr() as usize;
-    Some((start, start + (last + 1) * elt))
+    Some((start, start.saturating_add(usize::try_from(bytes).unwrap_or(usize::MAX))))
 }
 
 /// Whether `t` overlaps memory a background task holds: any hold when
