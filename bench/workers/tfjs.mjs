@@ -6,7 +6,7 @@
 // tutorial's: a train step (optimizer.minimize), then loss and accuracy of
 // both splits every epoch, read back with dataSync like .item().
 import fs from 'node:fs';
-import readline from 'node:readline';
+import { serveCommands } from '../lib/serve.mjs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 
@@ -156,35 +156,4 @@ async function handle(words) {
   throw new Error(`unknown command ${words.join(' ')}`);
 }
 
-const rl = readline.createInterface({ input: process.stdin });
-const queue = [];
-let busy = false;
-async function drain() {
-  if (busy) return;
-  busy = true;
-  while (queue.length) {
-    const words = queue.shift();
-    if (words[0] === 'quit') process.exit(0);
-    let reply;
-    try {
-      reply = await handle(words);
-    } catch (err) {
-      reply = { error: String(err?.message ?? err), trace: err?.stack };
-    }
-    process.stdout.write(`@@RESULT ${JSON.stringify(reply)}\n`);
-  }
-  busy = false;
-  if (closed) process.exit(0);
-}
-let closed = false;
-rl.on('line', (line) => {
-  const words = line.trim().split(/\s+/).filter(Boolean);
-  if (words.length) {
-    queue.push(words);
-    void drain();
-  }
-});
-rl.on('close', () => {
-  closed = true;
-  if (!busy && !queue.length) process.exit(0);
-});
+serveCommands(handle);

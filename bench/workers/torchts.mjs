@@ -5,7 +5,7 @@
 // Driven by bench/run.mjs: one command per stdin line, one `@@RESULT {json}`
 // line per command (see bench/lib/workers.mjs).
 import fs from 'node:fs';
-import readline from 'node:readline';
+import { serveCommands } from '../lib/serve.mjs';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import * as torch from 'torchts';
 
@@ -195,35 +195,4 @@ async function handle(words) {
   throw new Error(`unknown command ${words.join(' ')}`);
 }
 
-const rl = readline.createInterface({ input: process.stdin });
-const queue = [];
-let busy = false;
-async function drain() {
-  if (busy) return;
-  busy = true;
-  while (queue.length) {
-    const words = queue.shift();
-    if (words[0] === 'quit') process.exit(0);
-    let reply;
-    try {
-      reply = await handle(words);
-    } catch (err) {
-      reply = { error: String(err?.message ?? err), trace: err?.stack };
-    }
-    process.stdout.write(`@@RESULT ${JSON.stringify(reply)}\n`);
-  }
-  busy = false;
-  if (closed) process.exit(0);
-}
-let closed = false;
-rl.on('line', (line) => {
-  const words = line.trim().split(/\s+/).filter(Boolean);
-  if (words.length) {
-    queue.push(words);
-    void drain();
-  }
-});
-rl.on('close', () => {
-  closed = true;
-  if (!busy && !queue.length) process.exit(0);
-});
+serveCommands(handle);
