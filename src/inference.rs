@@ -35,6 +35,7 @@ impl Task for ForwardTask {
     type JsValue = Tensor;
 
     fn compute(&mut self) -> Result<()> {
+        torchts_core::runtime::use_background_threads();
         let cfg = ForwardConfig { training: self.training, grad_enabled: self.grad_enabled, batch_size: self.batch_size, stop: Some(&self.cancelled) };
         self.result = Some(forward(&self.model, &self.input, &cfg));
         Ok(())

@@ -40,8 +40,7 @@ pub fn set_num_threads(n: f64) -> Result<()> {
     if !(n >= 1.0 && n <= MAX_THREADS as f64 && n.fract() == 0.0) {
         return Err(invalid(format!("Expected a number of threads between 1 and {MAX_THREADS}, got {n}")));
     }
-    let n = n as i32;
-    tch::set_num_threads(n);
+    torchts_core::runtime::set_num_threads(n as i32);
     Ok(())
 }
 

@@ -117,6 +117,7 @@ impl Task for FitTask {
     type JsValue = Vec<FitRecord>;
 
     fn compute(&mut self) -> Result<()> {
+        torchts_core::runtime::use_background_threads();
         let mut engine = self.engine.take().expect("engine present during compute");
         let cancelled = self.cancelled.clone();
         let progress = self.progress.clone();

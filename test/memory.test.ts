@@ -9,10 +9,8 @@ const rssMiB = () => process.memoryUsage().rss / MiB;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /**
- * Lets Node run pending napi finalizers. Node 20 runs them from a
- * setImmediate-style queue after a GC, so a fully synchronous loop keeps every
- * dead tensor's native memory until it yields; real programs yield between
- * requests, batches or epochs, and so do these tests between chunks.
+ * Yields between chunks, as programs do between requests or batches (the
+ * synchronous cases below check that nothing depends on it).
  */
 async function yieldToEventLoop(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
@@ -251,6 +249,39 @@ describe('native memory without explicit disposal', () => {
         `(growth ${growth.toFixed(1)} MiB, global.gc ${gc ? 'on' : 'off'})`,
     );
     expect(growth).toBeLessThan(64);
+  });
+
+  // Finalizers run inside garbage collection (the addon asks for Node-API's
+  // experimental version), so a loop that never yields frees as it goes.
+  // Before, 200k of these grew RSS by ~1 GiB: Node ran finalizers only when
+  // the event loop turned.
+  it('a synchronous loop of 200,000 randn([256]).add(1).mul(2) grows RSS under 64 MiB', () => {
+    const step = () => torch.randn([256]).add(1).mul(2);
+    for (let i = 0; i < 10_000; i++) step();
+    const before = rssMiB();
+    let peak = before;
+    for (let i = 0; i < 200_000; i++) {
+      step();
+      if (i % 10_000 === 0) peak = Math.max(peak, rssMiB());
+    }
+    peak = Math.max(peak, rssMiB());
+    console.info(`[memory] synchronous 200k randn(256).add(1).mul(2): RSS ${before.toFixed(1)} -> peak ${peak.toFixed(1)} MiB`);
+    expect(peak - before).toBeLessThan(64);
+  });
+
+  it('a synchronous loop of 30,000 x.pow(2).mul(3).add(y) on 2000 elements grows RSS under 64 MiB', () => {
+    const x = torch.randn([2000]);
+    const y = torch.randn([2000]);
+    for (let i = 0; i < 2_000; i++) x.pow(2).mul(3).add(y);
+    const before = rssMiB();
+    let peak = before;
+    for (let i = 0; i < 30_000; i++) {
+      x.pow(2).mul(3).add(y);
+      if (i % 1_000 === 0) peak = Math.max(peak, rssMiB());
+    }
+    peak = Math.max(peak, rssMiB());
+    console.info(`[memory] synchronous 30k x.pow(2).mul(3).add(y): RSS ${before.toFixed(1)} -> peak ${peak.toFixed(1)} MiB`);
+    expect(peak - before).toBeLessThan(64);
   });
 
   it('large tensors are reclaimed: 2 GiB allocated, RSS grows far less', async () => {

@@ -99,11 +99,11 @@ function preload(libDir: string): void {
 export let libtorchLocation: LibtorchLocation | null = null;
 
 function load(): typeof Native {
-  // libgomp reads this once, when libtorch loads it. Its default (spin, then
-  // sleep) made a 2-core machine 10x slower whenever anything else ran — a
-  // libuv thread, a worker, another process (bench/RESULTS.md); sleeping at
-  // once costs little. A value the user set is kept.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // OpenMP is left at PyTorch's defaults on this thread (one thread per core,
+  // libgomp's spin-then-sleep wait): forcing OMP_WAIT_POLICY=PASSIVE made every
+  // small op pay a thread wake-up (the tutorial ran 3-4x slower than Python).
+  // Background work (fitAsync, forwardAsync) leaves the event loop a core
+  // instead: see `background_threads` in crates/core/src/runtime.rs.
   try {
     libtorchLocation = locateLibtorch();
     // A prebuilt binary's RUNPATH names the build machine's cache, so the

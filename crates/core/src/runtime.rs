@@ -1,8 +1,50 @@
-//! Process-wide libtorch switches that tch does not expose.
+//! Process-wide libtorch switches that tch does not expose, and the
+//! intra-op thread policy.
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Sets autograd's (thread-local) grad mode and returns the previous mode.
 pub fn set_grad_enabled(enabled: bool) -> bool {
     unsafe { torch_sys::at_grad_set_enabled(enabled as i32) != 0 }
+}
+
+/// The intra-op thread count chosen with `torch.setNumThreads`; 0 until then.
+static CHOSEN_THREADS: AtomicI32 = AtomicI32::new(0);
+
+/// `torch.set_num_threads` for the calling thread, remembered for the
+/// thread-pool threads that run background work later.
+pub fn set_num_threads(n: i32) {
+    CHOSEN_THREADS.store(n, Ordering::Relaxed);
+    tch::set_num_threads(n);
+}
+
+/// OMP_NUM_THREADS as libgomp reads it (the first entry of a list), if set.
+fn omp_num_threads_env() -> Option<i32> {
+    let value = std::env::var("OMP_NUM_THREADS").ok()?;
+    value.split(',').next()?.trim().parse().ok().filter(|&n: &i32| n > 0)
+}
+
+/// Threads for work on a thread-pool thread (fitAsync, forwardAsync): the
+/// user's choice (`setNumThreads`, else OMP_NUM_THREADS), otherwise every core
+/// but one, so that the event loop's thread keeps a core to itself.
+pub fn background_threads() -> i32 {
+    match CHOSEN_THREADS.load(Ordering::Relaxed) {
+        n if n > 0 => n,
+        _ => omp_num_threads_env().unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as i32);
+            (cores - 1).max(1)
+        }),
+    }
+}
+
+/// Applies `background_threads()` to the calling thread. OpenMP's and MKL's
+/// thread counts are per thread, so without this a libuv pool thread starts a
+/// team of one thread per core whatever `setNumThreads` said (PyTorch calls
+/// `at::init_num_threads()` on its own worker threads for the same reason).
+pub fn use_background_threads() {
+    let n = background_threads();
+    if tch::get_num_threads() != n {
+        tch::set_num_threads(n);
+    }
 }
 
 /// dlopen()s a shared library with RTLD_GLOBAL so libtorch sees what it
@@ -21,4 +63,31 @@ pub fn load_global_library(path: &str) -> crate::Result<()> {
         return Err(crate::Error::invalid(format!("could not load {path}: {reason}")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_threads_follow_set_num_threads_on_every_thread() {
+        set_num_threads(1);
+        let seen = std::thread::spawn(|| {
+            use_background_threads();
+            tch::get_num_threads()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(seen, 1, "a new thread runs with the chosen count");
+        assert_eq!(background_threads(), 1);
+        set_num_threads(2);
+        let after = std::thread::spawn(|| {
+            use_background_threads();
+            tch::get_num_threads()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(after, 2);
+        assert_eq!(tch::get_num_threads(), 2, "the calling thread keeps its own setting");
+    }
 }
