@@ -1,18 +1,30 @@
 #!/usr/bin/env node
-// `npm run bench`: torchts against named anchors, side by side, same machine,
+// `npm run bench`: torchts against named anchors on the same machine in the
 // same run. Prints a table per workload, writes bench/results/latest.json and
 // the tables into bench/RESULTS.md (between the generated-section markers).
 //
-//   node bench/run.mjs [--quick] [--only=w1,w2,w3,startup] [--repeats=N]
-//                      [--threads=N] [--systems=id,id] [--no-build] [--no-md]
-//                      [--no-gate] [--no-priority] [--noise-budget=SECONDS] [--omp-default]
+//   node bench/run.mjs [--quick] [--only=startup,w1,w2,w3,w4] [--repeats=N]
+//                      [--view=headline|equal|both] [--threads=N]
+//                      [--systems=id,id] [--no-build] [--no-md] [--no-gate]
+//                      [--no-priority] [--noise-budget=SECONDS]
 //   node bench/run.mjs --render=bench/results/<run>.json   (tables from a stored run)
+//
+// Two views, the headline first:
+//   headline  every system as it ships: the user's environment passes through
+//             unchanged, no thread count or OpenMP setting is injected.
+//   equal     "equal settings", the tuned second view: the libtorch systems
+//             only, all with OMP_NUM_THREADS=N + set_num_threads(N) (N from
+//             --threads, default 1) and one OMP_WAIT_POLICY (the user's, else
+//             PASSIVE, torchts's default).
+// Every sample runs in a fresh worker process, alone on the machine: the
+// driver starts the system's worker, sets it up, warms it up, measures and
+// stops it before the next sample starts; samples alternate between systems
+// (A B C A B C …) so drift on a noisy machine hits every system alike.
 //
 // Workloads (see bench/README.md): W1 the tutorial, W2 scale (1M circles,
 // 2-256-256-2, minibatch 1024, one epoch, plus inference), W3 per-op cost,
-// and start-up. Systems run as long-lived worker processes, one per system,
-// and the repeats alternate between them (A B C A B C …) so drift on a noisy
-// machine hits every system alike. Anything not installed is "absent".
+// W4 the polynomial programs of "Learning PyTorch with Examples", and
+// start-up (headline view only). Anything not installed is "absent".
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,11 +47,12 @@ const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 if (flag('help') || flag('h')) {
-  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 const quick = flag('quick');
-const only = new Set((opt('only') ?? 'startup,w1,w3,w2').split(','));
+const only = new Set((opt('only') ?? 'startup,w1,w4,w3,w2').split(','));
 const repeatsOverride = opt('repeats') ? Number(opt('repeats')) : null;
 const config = {
   mode: quick ? 'quick' : 'full',
@@ -47,8 +60,9 @@ const config = {
   // tfjs trains at a few batches per second on W2, so it runs the first
   // `tfjsBatches` minibatches (and one inference batch) and is scaled to the
   // full epoch: those rows are marked "extrapolated".
-  w2: { repeats: repeatsOverride ?? (quick ? 1 : 3), n: quick ? 250_000 : 1_000_000, batch: 1024, inferBatch: 65536, warmupSamples: 20 * 1024, tfjsBatches: quick ? 4 : 12, tfjsInferSamples: 65536 },
+  w2: { repeats: repeatsOverride ?? (quick ? 1 : 3), n: quick ? 250_000 : 1_000_000, batch: 1024, inferBatch: 65536, warmupSamples: 20 * 1024, tfjsBatches: quick ? 4 : 12 },
   w3: { repeats: repeatsOverride ?? (quick ? 3 : 5), seconds: quick ? 0.15 : 0.4 },
+  w4: { repeats: repeatsOverride ?? (quick ? 3 : 5), iterations: 2000, programs: ['tensor', 'autograd', 'nn', 'optim'] },
   startup: { repeats: repeatsOverride ?? (quick ? 3 : 7) },
 };
 
@@ -61,12 +75,6 @@ const noise = new NoiseControl({ enabled: !flag('no-gate'), log, budgetMs: (opt(
 const NICE = -10;
 const useNice = !flag('no-priority') && process.platform === 'linux' && spawnSync('nice', ['-n', String(NICE), 'true']).status === 0;
 const niced = (cmd, args) => (useNice ? ['nice', ['-n', String(NICE), cmd, ...args]] : [cmd, args]);
-// One OpenMP wait policy for every libtorch system: torchts defaults to
-// PASSIVE (ts/native.ts); libgomp's default (spin, then sleep) made Python and
-// tch-rs 3-30x slower on W1 with 2 threads whenever anything else ran. The
-// user's OMP_WAIT_POLICY wins; --omp-default leaves each system at its own default.
-const ompWaitPolicy = flag('omp-default') ? null : process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
-const workerEnv = ompWaitPolicy ? { ...process.env, OMP_WAIT_POLICY: ompWaitPolicy } : process.env;
 
 function niceOf(pid) {
   try {
@@ -75,6 +83,42 @@ function niceOf(pid) {
   } catch {
     return null;
   }
+}
+
+// ---- views ------------------------------------------------------------------
+
+const LIBTORCH_GROUPS = ['torchts', 'tch', 'python'];
+
+/**
+ * The headline runs each system with its own defaults (torchts, for one, sets
+ * OMP_WAIT_POLICY=PASSIVE itself unless the user set one; PyTorch-Python and
+ * tch-rs keep libgomp's spin-then-sleep). "Equal settings" gives every
+ * libtorch system the same threads and wait policy, the tuned second view.
+ */
+function selectedViews() {
+  const threads = opt('threads') ? Number(opt('threads')) : 1;
+  const waitPolicy = process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
+  const views = {
+    headline: { id: 'headline', title: 'Headline: each system with its own defaults', env: process.env, threads: null, groups: null },
+    equal: {
+      id: 'equal',
+      title: `Equal settings (tuned, second view): libtorch systems at ${threads} intra-op thread(s), OMP_WAIT_POLICY=${waitPolicy}`,
+      env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: waitPolicy },
+      threads,
+      groups: LIBTORCH_GROUPS,
+    },
+  };
+  const wanted = opt('view') ?? 'both';
+  if (wanted === 'both') return [views.headline, views.equal];
+  if (!views[wanted]) throw new Error(`--view=${wanted}: expected headline, equal or both`);
+  return [views[wanted]];
+}
+
+const cores = os.availableParallelism?.() ?? os.cpus().length;
+
+/** Others only disturb a sample when they need the cores the system's threads use. */
+function thresholdFor(threads) {
+  return Math.min(0.9, Math.max(0.15, (cores - threads) / cores + 0.1));
 }
 
 // ---- systems ----------------------------------------------------------------
@@ -146,12 +190,14 @@ function systemTable(bin, python) {
   const node = process.execPath;
   const w = (f) => path.join(here, 'workers', f);
   return [
-    { id: 'torchts-eager', label: 'torchts eager', group: 'torchts', start: [node, [w('torchts.mjs'), 'eager']], runs: ['w1', 'w2', 'w2infer', 'w3'] },
+    { id: 'torchts-eager', label: 'torchts eager', group: 'torchts', start: [node, [w('torchts.mjs'), 'eager']], runs: ['w1', 'w2', 'w2infer', 'w3', 'w4'] },
+    // W3 only: the eager worker, with an explicit dispose() per result (informational row).
+    { id: 'torchts-dispose', label: 'torchts + dispose() each result', group: 'torchts', start: [node, [w('torchts.mjs'), 'eager']], runs: ['w3'], w3Suffix: '-dispose' },
     { id: 'torchts-fused', label: 'torchts fused (torch.fit)', group: 'torchts', start: [node, [w('torchts.mjs'), 'fused']], runs: ['w1', 'w2'] },
     { id: 'torchts-async', label: 'torchts async (torch.fitAsync)', group: 'torchts', start: [node, [w('torchts.mjs'), 'async']], runs: ['w1', 'w2', 'w2infer'] },
     { id: 'tch-rs', label: 'tch-rs (torchts-core, Rust)', group: 'tch', start: [bin, ['core']], runs: ['w1', 'w2', 'w2infer', 'w3'] },
     { id: 'tch-raw', label: 'tch-rs (plain tch + C++ Adam)', group: 'tch', start: [bin, ['raw']], runs: ['w1', 'w2', 'w2infer'] },
-    { id: 'python', label: 'PyTorch-Python', group: 'python', start: [python, [w('python.py')]], runs: ['w1', 'w2', 'w2infer', 'w3'] },
+    { id: 'python', label: 'PyTorch-Python', group: 'python', start: [python, [w('python.py')]], runs: ['w1', 'w2', 'w2infer', 'w3', 'w4'] },
     { id: 'tfjs-cpu', label: '@tensorflow/tfjs (cpu, pure JS)', group: 'tfjs', start: [node, [w('tfjs.mjs'), 'cpu']], runs: ['w1', 'w2', 'w2infer', 'w3'], partialW2: true },
     { id: 'tfjs-wasm', label: '@tensorflow/tfjs (wasm)', group: 'tfjs-wasm', start: [node, [w('tfjs.mjs'), 'wasm']], runs: ['w1', 'w2', 'w2infer', 'w3'], partialW2: true },
   ];
@@ -170,7 +216,7 @@ function machineInfo() {
   }
   return {
     cpu: model,
-    cores: os.availableParallelism?.() ?? cpus.length,
+    cores,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
@@ -181,7 +227,7 @@ function machineInfo() {
 
 function timeProcess(cmd, args) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(...niced(cmd, args), { cwd: root, encoding: 'utf8', timeout: 60_000, env: workerEnv });
+  const r = spawnSync(...niced(cmd, args), { cwd: root, encoding: 'utf8', timeout: 60_000 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error((r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-2).join(' '));
   const m = /@@RESULT (.*)/.exec(r.stdout);
@@ -204,6 +250,7 @@ function startupCases(python, tfjsOk) {
 
 async function runStartup(python, tfjsOk) {
   const cases = startupCases(python, tfjsOk);
+  noise.threshold = thresholdFor(1); // start-up is one busy thread
   const samples = Object.fromEntries(cases.map((c) => [c.id, []]));
   const errors = {};
   // One unrecorded pass warms the page cache (libtorch is ~500 MB of .so).
@@ -229,29 +276,82 @@ async function runStartup(python, tfjsOk) {
   });
 }
 
-// ---- workloads ----------------------------------------------------------------
+// ---- sessions -----------------------------------------------------------------
 
-/** Runs `plan` (system -> command) `repeats` times, alternating systems each round. */
-async function alternate(name, active, repeats, command, timeoutMs, timed = true) {
+/**
+ * Starts `s`'s worker in `view`'s environment; in the equal view it also sets
+ * the intra-op threads. Keeps the first hello (versions, defaults) on `s`;
+ * a worker that cannot start marks `s` absent for the rest of the view.
+ */
+async function startWorker(s, view) {
+  const worker = new Worker(s.label, ...niced(s.start[0], s.start[1]), { cwd: root, env: view.env });
+  try {
+    const hello = await worker.send('hello', 120_000);
+    s.hello ??= hello;
+    s.nice ??= niceOf(worker.child.pid);
+    s.threads = hello.threads ?? 1;
+    if (view.threads) {
+      const r = await worker.send(`threads ${view.threads}`);
+      if (r.threads !== view.threads) log(`warning: ${s.label} runs ${r.threads} threads, not ${view.threads}`);
+      s.threads = r.threads;
+    }
+    return worker;
+  } catch (e) {
+    await worker.close();
+    s.absent = `did not start: ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * One sample of `s`: a fresh worker, the only one alive. It is set up
+ * (`setup`: the data set to load), runs the `warmup` commands, then the
+ * `timed` ones under contention control, and is stopped before this returns.
+ * Resolves with the replies to the timed commands.
+ */
+async function session(s, view, { setup, warmup = [], timed, timeoutMs = 300_000 }) {
+  const worker = await startWorker(s, view);
+  try {
+    if (setup) await worker.send(`setup ${setup} ${dataDir}`, 120_000);
+    for (const line of warmup) await worker.send(line, timeoutMs);
+    noise.threshold = thresholdFor(s.threads);
+    const replies = [];
+    for (const line of timed) replies.push(await noise.measure(worker.child.pid, () => worker.send(line, timeoutMs)));
+    return replies;
+  } finally {
+    await worker.close();
+  }
+}
+
+/**
+ * `repeats` rounds of one session per system, alternating systems each round
+ * (A B C A B C …); `plan(s)` says what a session of `s` runs. Returns
+ * system id -> one array of timed replies per sample.
+ */
+async function alternate(name, view, active, repeats, plan) {
   const samples = new Map(active.map((s) => [s.id, []]));
   for (let r = 0; r < repeats; r++) {
     for (const s of active) {
-      if (s.failed?.[name]) continue;
+      if (s.absent || s.failed?.[name]) continue;
       try {
-        const send = () => s.worker.send(command(s), timeoutMs);
-        const reply = timed ? await noise.measure(s.worker.child.pid, send) : await send();
-        samples.get(s.id).push(reply);
-        log(`  [${name}] ${r + 1}/${repeats} ${s.label}: ${fmtSeconds(reply.seconds ?? reply.trainSeconds)}`);
+        const replies = await session(s, view, plan(s));
+        samples.get(s.id).push(replies);
+        log(`  [${view.id} ${name}] ${r + 1}/${repeats} ${s.label}: ${replies.map((x) => fmtSeconds(x.seconds ?? x.trainSeconds)).join(', ')}`);
       } catch (e) {
         s.failed = { ...s.failed, [name]: e.message };
-        log(`  [${name}] ${s.label} failed: ${e.message}`);
+        log(`  [${view.id} ${name}] ${s.label} failed: ${e.message}`);
       }
     }
   }
   return samples;
 }
 
-function rowFor(s, name, samples, value, extra = {}) {
+/** The i-th timed reply of every sample (a session may time several commands). */
+const column = (samples, i) => new Map([...samples].map(([id, list]) => [id, list.map((replies) => replies[i])]));
+
+// ---- workloads ----------------------------------------------------------------
+
+function rowFor(s, name, samples, value, extra = () => ({})) {
   if (s.absent) return { id: s.id, system: s.label, status: 'absent', reason: s.absent };
   if (s.failed?.[name]) return { id: s.id, system: s.label, status: 'failed', reason: s.failed[name] };
   const list = samples.get(s.id) ?? [];
@@ -273,49 +373,34 @@ function addRatios(rows, perSecond) {
   return rows;
 }
 
-async function setupAll(active, workload) {
-  for (const s of active) {
-    try {
-      await s.worker.send(`setup ${workload} ${dataDir}`, 120_000);
-    } catch (e) {
-      s.failed = { ...s.failed, [workload]: `setup: ${e.message}` };
-    }
-  }
-}
+const running = (systems, workload) => systems.filter((s) => s.runs.includes(workload));
 
-async function runW1(systems) {
-  const active = systems.filter((s) => !s.absent && s.runs.includes('w1'));
+async function runW1(view, systems) {
   const { repeats, epochs, warmupEpochs } = config.w1;
-  log(`W1: tutorial, ${epochs} epochs, ${repeats} repeats`);
-  await setupAll(active, 'w1');
-  await alternate('w1', active, 1, () => `run w1 ${warmupEpochs}`, 120_000, false);
-  for (const s of active) if (s.failed?.w1) log(`  W1 warm-up failed for ${s.label}`);
-  const samples = await alternate('w1', active, repeats, () => `run w1 ${epochs}`, 300_000);
-  const rows = systems.filter((s) => s.runs.includes('w1')).map((s) =>
+  log(`W1 (${view.id}): tutorial, ${epochs} epochs, ${repeats} repeats`);
+  const plan = () => ({ setup: 'w1', warmup: [`run w1 ${warmupEpochs}`], timed: [`run w1 ${epochs}`] });
+  const samples = column(await alternate('w1', view, running(systems, 'w1'), repeats, plan), 0);
+  const rows = running(systems, 'w1').map((s) =>
     rowFor(s, 'w1', samples, (x) => x.seconds, (list) => ({
       final: list[list.length - 1].final,
       loopDelayP99: median(list.map((x) => x.loopDelay?.p99 ?? NaN)),
       gcMs: median(list.map((x) => x.gcMs ?? NaN)),
     })),
   );
-  for (const s of active) await s.worker.send('free').catch(() => {});
   return addRatios(rows, epochs);
 }
 
-async function runW2(systems) {
-  const { repeats, n, batch, warmupSamples, tfjsBatches, tfjsInferSamples } = config.w2;
-  const active = systems.filter((s) => !s.absent && s.runs.includes('w2'));
-  log(`W2: ${n} circles, one epoch of minibatch ${batch}, ${repeats} repeats`);
-  await setupAll(active, 'w2');
+async function runW2(view, systems) {
+  const { repeats, n, batch, warmupSamples, tfjsBatches } = config.w2;
+  log(`W2 (${view.id}): ${n} circles, one epoch of minibatch ${batch}, ${repeats} repeats`);
   const limit = (s) => (s.partialW2 ? tfjsBatches * batch : n);
   const infer = (s) => (s.runs.includes('w2infer') ? '' : ' noinfer');
-  await alternate('w2', active, 1, (s) => `run w2 ${Math.min(warmupSamples, limit(s))}${infer(s)}`, 300_000, false);
-  const samples = await alternate('w2', active, repeats, (s) => `run w2 ${limit(s)}${infer(s)}`, 900_000);
-  for (const s of active) await s.worker.send('free').catch(() => {});
+  const plan = (s) => ({ setup: 'w2', warmup: [`run w2 ${Math.min(warmupSamples, limit(s))}${infer(s)}`], timed: [`run w2 ${limit(s)}${infer(s)}`], timeoutMs: 900_000 });
+  const samples = column(await alternate('w2', view, running(systems, 'w2'), repeats, plan), 0);
   const fullBatches = Math.ceil(n / batch);
   // tfjs ran a prefix: scale its time to the full epoch.
   const trainTime = (x) => x.trainSeconds * (fullBatches / x.batches);
-  const train = systems.filter((s) => s.runs.includes('w2')).map((s) =>
+  const train = running(systems, 'w2').map((s) =>
     rowFor(s, 'w2', samples, trainTime, (list) => ({
       extrapolated: list[0].batches < fullBatches ? `from ${list[0].batches} of ${fullBatches} batches` : undefined,
       finalLoss: list[list.length - 1].finalLoss,
@@ -327,60 +412,62 @@ async function runW2(systems) {
   addRatios(train, n);
   // Inference: one forward of all n points in no-grad batches (tfjs: a prefix, scaled).
   const inferTime = (x) => x.inferSeconds * (n / x.samples);
-  const inferRows = systems.filter((s) => s.runs.includes('w2infer')).map((s) =>
+  const inferRows = running(systems, 'w2infer').map((s) =>
     rowFor(s, 'w2', samples, inferTime, (list) => ({ extrapolated: list[0].samples < n ? `from ${list[0].samples} of ${n} samples` : undefined })),
   );
   for (const r of inferRows) if (r.id === 'torchts-eager') r.system = 'torchts (model.forward under noGrad)';
   for (const r of inferRows) if (r.id === 'torchts-async') r.system = 'torchts async (model.forwardAsync, one call)';
-  void tfjsInferSamples;
   return { train, infer: addRatios(inferRows, n) };
 }
 
-async function runW3(systems) {
+const W3_OPS = ['add', 'matmul'];
+const W3_WARMUP = W3_OPS.map(() => 2000);
+/** One command per op, `calls[i]` calls of op i (the dispose variant appends -dispose). */
+const w3Lines = (s, calls) => W3_OPS.map((op, i) => `run w3 ${op}${s.w3Suffix ?? ''} ${calls[i]}`);
+
+/** W3 calls per sample, so each takes ~`seconds`: one session per system times a 20000-call probe of each op. */
+async function calibrateW3(view, active) {
+  log('  calibrating: one probe session per system');
+  const plan = (s) => ({ warmup: w3Lines(s, W3_WARMUP), timed: w3Lines(s, W3_OPS.map(() => 20000)) });
+  const samples = await alternate('w3', view, active, 1, plan);
+  const calls = (probe) => Math.max(2000, Math.min(5e6, Math.round((config.w3.seconds * probe.calls) / probe.seconds)));
+  return new Map([...samples].filter(([, list]) => list.length).map(([id, [replies]]) => [id, replies.map(calls)]));
+}
+
+async function runW3(view, systems) {
   const { repeats, seconds } = config.w3;
-  const out = {};
-  const ops = [
-    ['add', 'tiny add: [2,2] + [2,2]'],
-    ['matmul', 'small matmul: [8,8] @ [8,8]'],
-  ];
-  for (const [op] of ops) {
-    // torchts also runs with an explicit dispose() per result (informational row).
-    const variants = [];
-    for (const s of systems.filter((x) => x.runs.includes('w3'))) {
-      variants.push({ ...s, op, key: s.id });
-      if (s.id === 'torchts-eager') variants.push({ ...s, op: `${op}-dispose`, key: 'torchts-dispose', label: 'torchts + dispose() each result' });
-    }
-    const active = variants.filter((v) => !v.absent);
-    log(`W3: ${op}, ${repeats} repeats of ~${seconds} s`);
-    // Warm-up doubles as calibration: calls for ~`seconds` per repeat.
-    const calls = new Map();
-    for (const v of active) {
-      try {
-        await v.worker.send(`run w3 ${v.op} 2000`);
-        const probe = await v.worker.send(`run w3 ${v.op} 20000`);
-        calls.set(v.key, Math.max(2000, Math.min(5e6, Math.round((seconds * probe.calls) / probe.seconds))));
-      } catch (e) {
-        v.failed = { w3: e.message };
-      }
-    }
-    const samples = new Map(active.map((v) => [v.key, []]));
-    for (let r = 0; r < repeats; r++) {
-      for (const v of active) {
-        if (v.failed?.w3) continue;
-        try {
-          samples.get(v.key).push(await noise.measure(v.worker.child.pid, () => v.worker.send(`run w3 ${v.op} ${calls.get(v.key)}`)));
-        } catch (e) {
-          v.failed = { w3: e.message };
-        }
-      }
-    }
-    const rows = variants.map((v) => {
-      const row = rowFor({ ...v, id: v.key }, 'w3', samples, (x) => x.seconds / x.calls, (list) => ({ calls: list[0].calls, gcMs: median(list.map((x) => x.gcMs ?? NaN)) }));
-      return row;
-    });
+  log(`W3 (${view.id}): ${W3_OPS.join(', ')}, ${repeats} repeats of ~${seconds} s`);
+  const active = running(systems, 'w3');
+  const calls = await calibrateW3(view, active);
+  const samples = await alternate('w3', view, active, repeats, (s) => ({ warmup: w3Lines(s, W3_WARMUP), timed: w3Lines(s, calls.get(s.id)) }));
+  return Object.fromEntries(W3_OPS.map((op, i) => {
+    const rows = active.map((s) => rowFor(s, 'w3', column(samples, i), (x) => x.seconds / x.calls, (list) => ({ calls: list[0].calls, gcMs: median(list.map((x) => x.gcMs ?? NaN)) })));
     addRatios(rows, 1);
     for (const r of rows) if (r.status === 'ok') r.speedVsPython = 1 / r.ratioToPython;
-    out[op] = rows;
+    return [op, rows];
+  }));
+}
+
+/** W4: each session warms up every polynomial program once, then times each once. */
+async function runW4(view, systems) {
+  const { repeats, iterations, programs } = config.w4;
+  log(`W4 (${view.id}): polynomial programs ${programs.join(', ')}, ${iterations} iterations, ${repeats} repeats`);
+  const lines = programs.map((p) => `run w4 ${p} ${iterations}`);
+  const samples = await alternate('w4', view, running(systems, 'w4'), repeats, () => ({ warmup: lines, timed: lines }));
+  return Object.fromEntries(programs.map((program, i) => {
+    const rows = running(systems, 'w4').map((s) => rowFor(s, 'w4', column(samples, i), (x) => x.seconds, (list) => ({ finalLoss: list[list.length - 1].finalLoss, finalLosses: list.map((x) => x.finalLoss) })));
+    return [program, addRatios(rows, iterations)];
+  }));
+}
+
+/** Whether torchts and Python ended each W4 program at the same loss (float32 noise allowed). */
+function w4Parity(w4) {
+  const out = [];
+  for (const [program, rows] of Object.entries(w4)) {
+    const [t, p] = ['torchts-eager', 'python'].map((id) => rows.find((r) => r.id === id && r.status === 'ok')?.finalLoss);
+    if (t === undefined || p === undefined) continue;
+    const rel = Math.abs(t - p) / Math.max(Math.abs(p), 1e-30);
+    out.push({ program, torchts: t, python: p, relative: rel, same: rel <= 1e-5 });
   }
   return out;
 }
@@ -431,6 +518,22 @@ const NOISY_NOTE = '† n samples stayed disturbed by other processes after re-r
 const lbl = (r) => `${r.system}${r.extrapolated ? ' *' : ''}${r.noisy ? ` †${r.noisy}` : ''}`;
 const noteIf = (rows, ...notes) => [...notes.filter(Boolean), rows.some((r) => r.noisy) ? NOISY_NOTE : null].filter(Boolean).join(' ') || null;
 
+const W4_PROGRAMS = {
+  tensor: 'tensor: gradients by hand, lr 1e-6',
+  autograd: 'autograd: backward(), lr 1e-6',
+  nn: 'nn: Linear(3,1) + Flatten, MSELoss(sum), lr 1e-6',
+  optim: 'optim: Adam lr 1e-3 (tutorial: RMSprop, not in torchts)',
+};
+
+/** Says whether both languages computed the same thing (their final losses). */
+function parityNote(parity) {
+  if (!parity.length) return null;
+  const worst = Math.max(...parity.map((p) => p.relative));
+  const differ = parity.filter((p) => !p.same);
+  if (!differ.length) return `Final losses: torchts and PyTorch-Python agree in every program (largest relative difference ${worst.toExponential(1)}).`;
+  return `Final losses DIFFER between torchts and PyTorch-Python beyond float32 noise: ${differ.map((p) => `${p.program} ${p.torchts} vs ${p.python}`).join('; ')}.`;
+}
+
 function tables(res) {
   const out = []; // [title, header, rows, notes]
   const acc = (f) => (f ? `${(100 * f.testAcc).toFixed(1)}% / ${f.testLoss.toFixed(4)}` : '');
@@ -452,6 +555,17 @@ function tables(res) {
         ? [lbl(r), fmtSeconds(r.median), `${fmtSeconds(r.min)} – ${fmtSeconds(r.max)}`, fmtRate(r.throughput, ''), fmtRatio(r.ratioToPython), acc(r.final)]
         : [r.system, statusCell(r), '', '', '', ''])),
       noteIf(res.w1),
+    ]);
+  }
+  if (res.w4) {
+    const rows = Object.entries(res.w4).flatMap(([program, list]) => list.map((r) => [program, r]));
+    out.push([
+      `W4 "Learning PyTorch with Examples": fit sin(x) on 2000 points in [-π, π] with a + bx + cx² + dx³, float32, manual_seed(0); ${config.w4.iterations} iterations per program, after one warm-up run (median of ${config.w4.repeats})`,
+      ['program', 'system', 'median', 'min – max', 'per iteration', '× Python', 'final loss'],
+      rows.map(([program, r]) => (r.status === 'ok'
+        ? [W4_PROGRAMS[program], lbl(r), fmtSeconds(r.median), `${fmtSeconds(r.min)} – ${fmtSeconds(r.max)}`, fmtSeconds(r.median / config.w4.iterations), fmtRatio(r.ratioToPython), fmtLoss(r.finalLoss)]
+        : [W4_PROGRAMS[program], r.system, statusCell(r), '', '', '', ''])),
+      noteIf(rows.map(([, r]) => r), parityNote(w4Parity(res.w4))),
     ]);
   }
   if (res.w3) {
@@ -506,29 +620,71 @@ function tables(res) {
 
 function header(meta) {
   const m = meta.machine;
+  const n = meta.noise;
   return [
     `torchts bench (${meta.mode}) — ${meta.date}`,
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}`,
     `node ${m.node}; torchts ${meta.versions.torchts} on libtorch ${meta.versions.libtorch ?? '?'}; PyTorch-Python ${meta.versions.torch ?? 'absent'} (Python ${meta.versions.python ?? '–'}); tfjs ${meta.versions.tfjs ?? 'absent'}`,
-    `intra-op threads: ${meta.threads} for every libtorch system (torch.set_num_threads / setNumThreads); tfjs cpu is single-threaded${meta.versions.tfjsWasmThreads ? `, tfjs wasm ${meta.versions.tfjsWasmThreads} thread(s)` : ''}`,
-    `OMP_WAIT_POLICY: ${Object.entries(meta.versions.ompWaitPolicy ?? {}).map(([k, v]) => `${k} ${v ?? 'unset (libgomp default)'}`).join(', ') || 'n/a'}`,
     `data: ${meta.dataSource}`,
-    `contention control: ${meta.noise.enabled ? `waited ${(meta.noise.waitedMs / 1000).toFixed(0)} s for a quiet machine, re-ran ${meta.noise.rejected} disturbed sample(s) (disturbed: others used > ${(100 * meta.noise.threshold).toFixed(0)}% of the machine)` : 'off (--no-gate)'}; workers at nice ${meta.noise.nice}; repeats alternate between systems`,
+    'method: every sample is a fresh worker process, the only one alive (started, set up, warmed up, measured, stopped); samples alternate between systems',
+    `contention control: ${n.enabled ? `waited ${(n.waitedMs / 1000).toFixed(0)} s for a quiet machine, re-ran ${n.rejected} disturbed sample(s) (disturbed: others used more of the machine than the system's threads leave free, + 10%)` : 'off (--no-gate)'}; workers at nice ${n.nice}`,
   ];
 }
 
-function writeMarkdown(meta, tbls) {
+const GROUP_NAMES = { torchts: 'torchts', tch: 'tch-rs', python: 'PyTorch-Python', tfjs: 'tfjs cpu', 'tfjs-wasm': 'tfjs wasm' };
+
+/** A view as run: its systems, and the threads and OpenMP wait policy each group of systems ran with. */
+function describeView(view, systems) {
+  const settings = new Map();
+  for (const s of systems) {
+    if (!s.hello || settings.has(s.group)) continue;
+    const omp = LIBTORCH_GROUPS.includes(s.group) ? { ompWaitPolicy: s.hello.ompWaitPolicy ?? null } : {};
+    settings.set(s.group, { system: GROUP_NAMES[s.group], threads: s.threads, ...omp });
+  }
+  return {
+    id: view.id,
+    title: view.title,
+    settings: [...settings.values()],
+    systems: systems.map((s) => ({ id: s.id, label: s.label, status: s.absent ? 'absent' : 'ok', reason: s.absent, hello: s.hello, threads: s.threads, nice: s.nice })),
+  };
+}
+
+function viewLines(v) {
+  const settings = (v.settings ?? []).map((x) => `${x.system} ${x.threads} thread(s)${'ompWaitPolicy' in x ? `, OMP_WAIT_POLICY ${x.ompWaitPolicy ?? 'unset (libgomp default)'}` : ''}`);
+  return [v.title, ...(settings.length ? [`as run: ${settings.join('; ')}`] : [])];
+}
+
+const TEXT = {
+  header: (l) => l,
+  view: (title) => `== ${title} ==`,
+  line: (l) => l,
+  table: (title, h, rows, note) => [title, textTable(h, rows), ...(note ? [note] : []), ''],
+};
+const MARKDOWN = {
+  header: (l, i) => (i === 0 ? `**${l}**  ` : `${l}  `),
+  view: (title) => `### ${title}\n`,
+  line: (l) => `${l}  `,
+  table: (title, h, rows, note) => [`#### ${title}`, '', mdTable(h, rows), ...(note ? ['', note] : []), ''],
+};
+
+/** The run header, then each view (the headline first) with its settings and tables, in format `f`. */
+function report(meta, results, f) {
+  const views = meta.views.filter((v) => results[v.id]);
+  return [
+    ...header(meta).map(f.header),
+    '',
+    ...views.flatMap((v) => {
+      const [title, ...lines] = viewLines(v);
+      return [f.view(title), ...lines.map(f.line), '', ...tables(results[v.id]).flatMap((t) => f.table(...t))];
+    }),
+  ].join('\n');
+}
+
+function writeMarkdown(meta, results) {
   const file = path.join(here, 'RESULTS.md');
   const begin = '<!-- bench:begin (generated by `npm run bench`; edit outside these markers) -->';
   const end = '<!-- bench:end -->';
-  const body = [
-    begin,
-    '',
-    ...header(meta).map((l, i) => (i === 0 ? `**${l}**  ` : `${l}  `)),
-    '',
-    ...tbls.flatMap(([title, h, rows, note]) => [`#### ${title}`, '', mdTable(h, rows), ...(note ? ['', note] : []), '']),
-    end,
-  ].join('\n');
+  const body = [begin, '', report(meta, results, MARKDOWN), end].join('\n');
   let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# torchts benchmark results\n\n${begin}\n${end}\n`;
   const a = text.indexOf(begin.slice(0, 20));
   const b = text.indexOf(end);
@@ -540,24 +696,73 @@ function writeMarkdown(meta, tbls) {
 
 /** --render=FILE: print and write RESULTS.md from a stored results JSON, without running anything. */
 function render(file) {
-  const { meta, results } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+  // Runs from before the two views stored one set of results.
+  const { meta, results } = stored.meta.views ? stored : { meta: { ...stored.meta, views: [{ id: 'single', title: 'One view (run before headline / equal settings)' }] }, results: { single: stored.results } };
   for (const k of Object.keys(config)) if (meta.config?.[k]) config[k] = meta.config[k];
-  const tbls = tables(results);
-  console.log([...header(meta), '', ...tbls.flatMap(([title, h, rows, note]) => [title, textTable(h, rows), ...(note ? [note] : []), ''])].join('\n'));
+  console.log(report(meta, results, TEXT));
   if (!flag('no-md')) {
-    writeMarkdown(meta, tbls);
+    writeMarkdown(meta, results);
     log(`wrote bench/RESULTS.md from ${path.relative(root, file)}`);
   }
+}
+
+/** Why each group of systems is absent on this machine (undefined: present). */
+function absentGroups(buildStatus, python, pythonAbsent) {
+  return {
+    torchts: buildStatus.torchts,
+    tch: buildStatus.tch,
+    python: python ? undefined : pythonAbsent,
+    tfjs: resolves('@tensorflow/tfjs') ? undefined : '@tensorflow/tfjs is not installed (npm i -D @tensorflow/tfjs)',
+    'tfjs-wasm': resolves('@tensorflow/tfjs-backend-wasm') ? undefined : '@tensorflow/tfjs-backend-wasm is not installed',
+  };
+}
+
+/** The systems a view runs (--systems, and the view's groups), each with its own state. */
+function systemsFor(view, bin, python, absent) {
+  const wanted = opt('systems') ? new Set(opt('systems').split(',')) : null;
+  return systemTable(bin, python)
+    .filter((s) => (!wanted || wanted.has(s.id)) && (!view.groups || view.groups.includes(s.group)))
+    .map((s) => ({ ...s, absent: absent[s.group] }));
+}
+
+async function runView(view, systems, python, tfjsOk) {
+  log(`== ${view.title}`);
+  const res = {};
+  if (only.has('startup') && view.id === 'headline') res.startup = await runStartup(python, tfjsOk);
+  if (only.has('w1')) res.w1 = await runW1(view, systems);
+  if (only.has('w4')) res.w4 = await runW4(view, systems);
+  if (only.has('w3')) res.w3 = await runW3(view, systems);
+  if (only.has('w2')) res.w2 = await runW2(view, systems);
+  res.targets = targets(res);
+  return res;
+}
+
+function versionsOf(pkg, python, systems) {
+  const hello = (id) => systems.find((s) => s.id === id && s.hello)?.hello;
+  const versions = {
+    torchts: pkg.version,
+    libtorch: hello('torchts-eager')?.libtorch ?? hello('torchts-fused')?.libtorch ?? '2.11.0',
+    torch: hello('python')?.torch,
+    python: hello('python')?.python,
+    tfjs: hello('tfjs-cpu')?.tfjs ?? hello('tfjs-wasm')?.tfjs,
+  };
+  if (!versions.torch && python) {
+    const r = spawnSync(python, ['-c', 'import torch,sys;print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8' });
+    [versions.torch, versions.python] = r.stdout.trim().split(' ');
+  }
+  if (!versions.tfjs && resolves('@tensorflow/tfjs')) versions.tfjs = JSON.parse(fs.readFileSync(resolves('@tensorflow/tfjs/package.json'), 'utf8')).version;
+  return versions;
 }
 
 async function main() {
   if (opt('render')) return render(path.resolve(opt('render')));
   const t0 = Date.now();
+  const views = selectedViews();
   const machine = machineInfo();
   const { status: buildStatus, bin } = ensureBuilt();
   const { python, reason: pythonAbsent } = findPython();
-  const tfjsOk = !!resolves('@tensorflow/tfjs');
-  const tfjsWasmOk = !!resolves('@tensorflow/tfjs-backend-wasm');
+  const absent = absentGroups(buildStatus, python, pythonAbsent);
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
   log('generating data …');
@@ -566,100 +771,35 @@ async function main() {
   if (gen.status !== 0) throw new Error(`data generation failed: ${gen.stderr}`);
   const dataMeta = JSON.parse(gen.stdout);
 
-  const res = {};
-  if (only.has('startup')) {
-    log('start-up …');
-    noise.threshold = Math.min(0.9, Math.max(0.15, (machine.cores - 1) / machine.cores + 0.1)); // start-up is one busy thread
-    res.startup = await runStartup(python, tfjsOk);
-  }
+  const busy = await noise.othersLoadNow();
+  if (busy > 0.2 && views.some((v) => v.id === 'headline')) log(`warning: other processes use ${(100 * busy).toFixed(0)}% of this machine; libtorch with more than one intra-op thread waits for descheduled threads (10-200x slowdowns seen on a shared 2-core box), so the headline suffers more than the equal-settings view.`);
 
-  const wanted = opt('systems') ? new Set(opt('systems').split(',')) : null;
-  const systems = systemTable(bin, python).filter((s) => !wanted || wanted.has(s.id));
-  for (const s of systems) {
-    if (s.group === 'torchts' && buildStatus.torchts) s.absent = buildStatus.torchts;
-    if (s.group === 'tch' && buildStatus.tch) s.absent = buildStatus.tch;
-    if (s.group === 'python' && !python) s.absent = pythonAbsent;
-    if (s.group === 'tfjs' && !tfjsOk) s.absent = '@tensorflow/tfjs is not installed (npm i -D @tensorflow/tfjs)';
-    if (s.group === 'tfjs-wasm' && !tfjsWasmOk) s.absent = '@tensorflow/tfjs-backend-wasm is not installed';
+  const results = {};
+  const ran = [];
+  for (const view of views) {
+    const systems = systemsFor(view, bin, python, absent);
+    results[view.id] = await runView(view, systems, python, !absent.tfjs);
+    ran.push({ view, systems });
   }
-  const versions = { torchts: pkg.version };
-  const runningWorkloads = ['w1', 'w2', 'w3'].some((w) => only.has(w));
-  let threads = opt('threads') ? Number(opt('threads')) : null;
-  if (runningWorkloads) {
-    for (const s of systems) {
-      if (s.absent) continue;
-      s.worker = new Worker(s.label, ...niced(s.start[0], s.start[1]), { cwd: root, env: workerEnv });
-      try {
-        s.hello = await s.worker.send('hello', 120_000);
-        s.nice = niceOf(s.worker.child.pid);
-      } catch (e) {
-        s.absent = `did not start: ${e.message}`;
-        s.worker.kill();
-      }
-    }
-    const get = (id) => systems.find((s) => s.id === id && !s.absent)?.hello;
-    threads ??= get('torchts-eager')?.threads ?? get('python')?.threads ?? machine.cores;
-    // Others only disturb a sample when they need the cores our threads use.
-    noise.threshold = Math.min(0.9, Math.max(0.15, (machine.cores - threads) / machine.cores + 0.1));
-    const busy = await noise.othersLoadNow();
-    if (threads > 1 && busy > 0.2) {
-      log(`warning: other processes use ${(100 * busy).toFixed(0)}% of this machine; with ${threads} intra-op threads every parallel libtorch op waits for a descheduled thread (10-200x slowdowns seen on a shared 2-core box). Consider --threads=1.`);
-    }
-    for (const s of systems) {
-      if (s.absent || !['torchts', 'tch', 'python'].includes(s.group)) continue;
-      const r = await s.worker.send(`threads ${threads}`).catch((e) => ({ error: e.message }));
-      if (r.threads !== threads) log(`warning: ${s.label} runs ${r.threads} threads (${r.error ?? ''})`);
-    }
-    Object.assign(versions, {
-      libtorch: get('torchts-eager')?.libtorch ?? get('torchts-fused')?.libtorch,
-      torch: get('python')?.torch,
-      python: get('python')?.python,
-      tfjs: get('tfjs-cpu')?.tfjs ?? get('tfjs-wasm')?.tfjs,
-      tfjsWasmThreads: get('tfjs-wasm')?.threads,
-      ompWaitPolicy: { torchts: get('torchts-eager')?.ompWaitPolicy ?? get('torchts-fused')?.ompWaitPolicy, python: get('python')?.ompWaitPolicy, 'tch-rs': get('tch-rs')?.ompWaitPolicy },
-    });
-  }
-  if (!versions.torch && python) {
-    const r = spawnSync(python, ['-c', 'import torch,sys;print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8' });
-    [versions.torch, versions.python] = r.stdout.trim().split(' ');
-  }
-  if (!versions.libtorch) versions.libtorch = '2.11.0';
-  if (!versions.tfjs && tfjsOk) versions.tfjs = JSON.parse(fs.readFileSync(path.join(path.dirname(resolves('@tensorflow/tfjs/package.json')), 'package.json'), 'utf8')).version;
-
-  try {
-    if (only.has('w1')) res.w1 = await runW1(systems);
-    if (only.has('w3')) res.w3 = await runW3(systems);
-    if (only.has('w2')) res.w2 = await runW2(systems);
-  } finally {
-    await Promise.all(systems.filter((s) => s.worker).map((s) => s.worker.close()));
-  }
-  res.targets = targets(res);
 
   const meta = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     mode: config.mode,
     machine,
-    versions,
-    threads: threads ?? machine.cores,
-    dataSource: `${dataMeta.source}; W1 makeCircles(1000, noise 0.01, seed 42) + trainTestSplit(testSize 0.2, seed 42); W2 makeCircles(${config.w2.n}, noise 0.01, seed 42)`,
+    versions: versionsOf(pkg, python, ran.flatMap((r) => r.systems)),
+    dataSource: `${dataMeta.source}; W1 makeCircles(1000, noise 0.01, seed 42) + trainTestSplit(testSize 0.2, seed 42); W2 makeCircles(${config.w2.n}, noise 0.01, seed 42); W4 linspace(-π, π, 2000) and sin`,
     config,
-    systems: systems.map((s) => ({ id: s.id, label: s.label, status: s.absent ? 'absent' : 'ok', reason: s.absent, hello: s.hello, nice: s.nice })),
+    views: ran.map(({ view, systems }) => describeView(view, systems)),
     durationSeconds: (Date.now() - t0) / 1000,
-    noise: { enabled: noise.enabled, waitedMs: noise.waitedMs, rerunMs: noise.rerunMs, rejected: noise.rejected, threshold: noise.threshold, budgetMs: noise.budgetMs, nice: useNice ? NICE : 0 },
+    noise: { enabled: noise.enabled, waitedMs: noise.waitedMs, rerunMs: noise.rerunMs, rejected: noise.rejected, budgetMs: noise.budgetMs, nice: useNice ? NICE : 0 },
   };
-  const tbls = tables(res);
-  const text = [
-    ...header(meta),
-    '',
-    ...tbls.flatMap(([title, h, rows, note]) => [title, textTable(h, rows), ...(note ? [note] : []), '']),
-    `total bench time ${meta.durationSeconds.toFixed(0)} s`,
-  ].join('\n');
-  console.log(text);
-  const json = JSON.stringify({ meta, results: res }, null, 2);
+  console.log(`${report(meta, results, TEXT)}\ntotal bench time ${meta.durationSeconds.toFixed(0)} s`);
+  const json = JSON.stringify({ meta, results }, null, 2);
   fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
   fs.writeFileSync(path.join(resultsDir, `${meta.date.replace(/[:]/g, '-')}-${meta.mode}.json`), json);
-  if (!flag('no-md') && !opt('only') && !opt('systems')) writeMarkdown(meta, tbls);
-  log(`wrote ${path.relative(root, path.join(resultsDir, 'latest.json'))}${!flag('no-md') && !opt('only') && !opt('systems') ? ' and bench/RESULTS.md' : ''}`);
+  const complete = !flag('no-md') && !opt('only') && !opt('systems') && !opt('view');
+  if (complete) writeMarkdown(meta, results);
+  log(`wrote ${path.relative(root, path.join(resultsDir, 'latest.json'))}${complete ? ' and bench/RESULTS.md' : ''}`);
 }
 
 main().catch((err) => {

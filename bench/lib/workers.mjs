@@ -1,8 +1,8 @@
-// A bench worker: a long-lived child process (one per system) that runs one
-// command at a time. The driver writes a command line to its stdin; the
-// worker answers with one `@@RESULT {json}` line on stdout (other output is
-// kept as a log). Workers stay idle between commands, so the driver can
-// alternate systems (A B C A B C …) without paying start-up each repeat.
+// A bench worker: a child process that runs one command at a time. The
+// driver writes a command line to its stdin; the worker answers with one
+// `@@RESULT {json}` line on stdout (other output is kept as a log). The
+// driver starts one per sample and closes it before starting the next, so
+// only the process being measured is alive (bench/run.mjs, `session`).
 import { spawn } from 'node:child_process';
 
 export class Worker {
@@ -84,25 +84,24 @@ export class Worker {
   }
 
   kill() {
-    if (!this.child.killed && this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (!this.exited) this.child.kill('SIGKILL');
   }
 
+  get exited() {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** Asks the worker to quit (SIGKILL after 3 s) and resolves once the process is gone. */
   async close() {
-    if (this.dead) return;
+    if (this.exited || this.child.pid === undefined) return;
+    const gone = new Promise((resolve) => this.child.once('exit', resolve));
     try {
       this.child.stdin.write('quit\n');
     } catch {
-      /* already gone */
+      /* already going */
     }
-    await new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.kill();
-        resolve();
-      }, 3000);
-      this.child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    const timer = setTimeout(() => this.kill(), 3000);
+    await gone;
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,8 @@
 """torchts bench worker: the workloads in PyTorch-Python (the reference anchor).
 
 Driven by bench/run.mjs; one command per stdin line, one `@@RESULT {json}`
-line per command. The loops mirror the torchts eager loops op for op.
+line per command. The loops mirror the torchts eager loops op for op; W4
+(the tutorial's polynomial programs) is in polynomial.py.
 """
 import json
 import os
@@ -12,6 +13,8 @@ import traceback
 import numpy as np
 import torch
 from torch import nn
+
+from polynomial import run_polynomial
 
 DATA = {}
 
@@ -132,6 +135,8 @@ def handle(words):
             return w2(int(words[2]), len(words) < 4 or words[3] != "noinfer")
         if words[1] == "w3":
             return w3(words[2], int(words[3]))
+        if words[1] == "w4":
+            return run_polynomial(words[2], int(words[3]))
     if cmd == "free":
         DATA.clear()
         return {}

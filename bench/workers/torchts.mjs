@@ -1,5 +1,6 @@
 // torchts bench worker. Mode (argv[2]):
-//   eager  the TypeScript loop of examples/circles.ts (one native call per op)
+//   eager  the TypeScript loop of examples/circles.ts (one native call per op),
+//          and W4, the tutorial's polynomial programs (./polynomial.mjs)
 //   fused  torch.fit: the whole loop in Rust, one native call per fit
 //   async  torch.fitAsync and model.forwardAsync: on napi's thread pool
 // Driven by bench/run.mjs: one command per stdin line, one `@@RESULT {json}`
@@ -8,6 +9,7 @@ import fs from 'node:fs';
 import { serveCommands } from '../lib/serve.mjs';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import * as torch from 'torchts';
+import { runPolynomial } from './polynomial.mjs';
 
 const { nn, optim } = torch;
 const mode = process.argv[2] ?? 'eager';
@@ -185,6 +187,7 @@ async function handle(words) {
       if (a1 === 'w1') return withGcTime(() => withLoopDelay(() => w1(Number(a2))));
       if (a1 === 'w2') return withGcTime(() => withLoopDelay(() => w2(Number(a2), a3 !== 'noinfer')));
       if (a1 === 'w3') return withGcTime(async () => w3(a2, Number(a3)));
+      if (a1 === 'w4') return withGcTime(async () => runPolynomial(a2, Number(a3)));
       break;
     case 'free':
       for (const k of Object.keys(data)) delete data[k];
