@@ -4,13 +4,14 @@
 //
 //   node bench/profile-op.mjs [--calls=300000]
 //
-// Layers: a napi getter that allocates nothing; the native op on raw handles
-// (napi call + libtorch op + new JS handle object + finalizer, no TS wrapper);
+// Layers: a native call that allocates nothing; the native op on raw handles
+// (napi call + libtorch op + new External handle + finalizer, no TS wrapper);
 // the full TS call `a.add(b)`; and the same with an explicit dispose().
 import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import * as torch from 'torchts';
 
 const argv = process.argv.slice(2);
@@ -20,6 +21,7 @@ const a = torch.ones(2, 2);
 const b = torch.ones(2, 2);
 const m = torch.ones(8, 8);
 const one = torch.ones(1);
+const native = createRequire(import.meta.url)('../native/index.cjs');
 const an = a._n;
 const bn = b._n;
 
@@ -36,17 +38,17 @@ function time(fn) {
 }
 
 const cases = [
-  ['napi getter, no allocation (t._n.dim)', () => an.dim],
-  ['napi getter returning an array (t._n.shape)', () => an.shape],
-  ['napi method returning a number (t._n.item() on [1])', () => one._n.item()],
-  ['native detach (libtorch view + new handle)', () => an.detach()],
-  ['native add on raw handles (a._n.add(b._n))', () => an.add(bn)],
-  ['native add on raw handles + free (…).dispose()', () => an.add(bn).dispose()],
+  ['native call, no allocation (native.dim(t._n))', () => native.dim(an)],
+  ['native call returning an array (native.shape(t._n))', () => native.shape(an)],
+  ['native call returning a number (item on [1])', () => native.item(one._n)],
+  ['native detach (libtorch view + new handle)', () => native.detach(an)],
+  ['native add on raw handles (native.add(a._n, b._n))', () => native.add(an, bn)],
+  ['native add on raw handles + free (dispose)', () => native.dispose(native.add(an, bn))],
   ['torchts a.add(b)', () => a.add(b)],
   ['torchts a.add(b).dispose()', () => a.add(b).dispose()],
   ['torchts a.add(b) inside tidy()', () => torch.tidy(() => a.add(b))],
   ['torchts a.matmul(a) [8,8]', () => m.matmul(m)],
-  ['native matmul on raw handles', () => m._n.matmul(m._n)],
+  ['native matmul on raw handles', () => native.matmul(m._n, m._n)],
 ];
 const lines = [`per-call cost, ${calls} calls, median of 5 runs (µs/call); ${torch.getNumThreads()} threads`];
 for (const [name, fn] of cases) {

@@ -13,7 +13,9 @@ pub struct CancelHandle {
 impl CancelHandle {
     #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
-        Self { cancelled: Arc::new(AtomicBool::new(false)) }
+        Self {
+            cancelled: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     #[napi(catch_unwind)]

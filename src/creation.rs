@@ -8,97 +8,193 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tch::{Kind, Tensor as TchTensor};
 
-fn options(dtype: Option<String>, device: Option<String>, default: Kind) -> Result<(Kind, tch::Device)> {
+fn options(
+    dtype: Option<String>,
+    device: Option<String>,
+    default: Kind,
+) -> Result<(Kind, tch::Device)> {
     Ok((kind_arg(dtype, default)?, device_arg(device)?))
 }
 
 #[napi(catch_unwind)]
-pub fn zeros(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_zeros(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
+pub fn zeros(shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_zeros(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?,
+    ))
 }
 
 #[napi(catch_unwind)]
-pub fn ones(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_ones(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
+pub fn ones(shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_ones(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?,
+    ))
 }
 
 #[napi(catch_unwind)]
-pub fn empty(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_empty(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
+pub fn empty(shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_empty(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?,
+    ))
 }
 
 /// torch.full infers int64 from an integral fill value, float32 otherwise, bool from booleans (TS side).
 #[napi(catch_unwind)]
-pub fn full(env: Env, shape: Vec<i64>, value: f64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    let default = if raw::is_int_literal(value) { Kind::Int64 } else { Kind::Float };
+pub fn full(
+    shape: Vec<i64>,
+    value: f64,
+    dtype: Option<String>,
+    device: Option<String>,
+) -> Result<Tensor> {
+    let default = if raw::is_int_literal(value) {
+        Kind::Int64
+    } else {
+        Kind::Float
+    };
     let (kind, device) = options(dtype, device, default)?;
     let out = raw::with_scalars(&[value], |s, out| unsafe {
-        raw::atg_full(out, shape.as_ptr(), shape.len() as i32, s[0], raw::kind_code(kind), raw::device_code(device))
+        raw::atg_full(
+            out,
+            shape.as_ptr(),
+            shape.len() as i32,
+            s[0],
+            raw::kind_code(kind),
+            raw::device_code(device),
+        )
     });
-    Tensor::wrap(&env, out.or_throw()?)
+    Ok(Tensor::new(out.or_throw()?))
 }
 
 #[napi(catch_unwind)]
-pub fn rand(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_rand(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
+pub fn rand(shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_rand(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?,
+    ))
 }
 
 #[napi(catch_unwind)]
-pub fn randn(env: Env, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_randn(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?)
+pub fn randn(shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_randn(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?,
+    ))
 }
 
 #[napi(catch_unwind)]
-pub fn randint(env: Env, low: i64, high: i64, shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_randint_low(low, high, shape.as_slice(), options(dtype, device, Kind::Int64)?).or_throw()?)
+pub fn randint(
+    low: i64,
+    high: i64,
+    shape: Vec<i64>,
+    dtype: Option<String>,
+    device: Option<String>,
+) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_randint_low(
+            low,
+            high,
+            shape.as_slice(),
+            options(dtype, device, Kind::Int64)?,
+        )
+        .or_throw()?,
+    ))
 }
 
 #[napi(catch_unwind)]
-pub fn randperm(env: Env, n: i64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_randperm(n, options(dtype, device, Kind::Int64)?).or_throw()?)
+pub fn randperm(n: i64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_randperm(n, options(dtype, device, Kind::Int64)?).or_throw()?,
+    ))
 }
 
 /// torch.arange: int64 when start, end and step are all integral, else float32.
 #[napi(catch_unwind)]
-pub fn arange(env: Env, start: f64, end: f64, step: f64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+pub fn arange(
+    start: f64,
+    end: f64,
+    step: f64,
+    dtype: Option<String>,
+    device: Option<String>,
+) -> Result<Tensor> {
     let integral = [start, end, step].into_iter().all(raw::is_int_literal);
-    let (kind, device) = options(dtype, device, if integral { Kind::Int64 } else { Kind::Float })?;
+    let (kind, device) = options(
+        dtype,
+        device,
+        if integral { Kind::Int64 } else { Kind::Float },
+    )?;
     // libtorch divides by the step cast to the dtype: for an integer dtype a
     // step in (-1, 1) becomes 0 and kills the process with SIGFPE (Python too).
-    let integer_dtype = matches!(kind, Kind::Int64 | Kind::Int | Kind::Int16 | Kind::Int8 | Kind::Uint8);
+    let integer_dtype = matches!(
+        kind,
+        Kind::Int64 | Kind::Int | Kind::Int16 | Kind::Int8 | Kind::Uint8
+    );
     if integer_dtype && step != 0.0 && step.trunc() == 0.0 {
-        return Err(invalid(format!("arange: step {step} becomes 0 for dtype {}; use a step of at least 1", torchts_core::kind::kind_name(kind))));
+        return Err(invalid(format!(
+            "arange: step {step} becomes 0 for dtype {}; use a step of at least 1",
+            torchts_core::kind::kind_name(kind)
+        )));
     }
     let out = raw::with_scalars(&[start, end, step], |s, out| unsafe {
-        raw::atg_arange_start_step(out, s[0], s[1], s[2], raw::kind_code(kind), raw::device_code(device))
+        raw::atg_arange_start_step(
+            out,
+            s[0],
+            s[1],
+            s[2],
+            raw::kind_code(kind),
+            raw::device_code(device),
+        )
     });
-    Tensor::wrap(&env, out.or_throw()?)
+    Ok(Tensor::new(out.or_throw()?))
 }
 
 #[napi(catch_unwind)]
-pub fn linspace(env: Env, start: f64, end: f64, steps: i64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
+pub fn linspace(
+    start: f64,
+    end: f64,
+    steps: i64,
+    dtype: Option<String>,
+    device: Option<String>,
+) -> Result<Tensor> {
     let (kind, device) = options(dtype, device, Kind::Float)?;
     let out = raw::with_scalars(&[start, end], |s, out| unsafe {
-        raw::atg_linspace(out, s[0], s[1], steps, raw::kind_code(kind), raw::device_code(device))
+        raw::atg_linspace(
+            out,
+            s[0],
+            s[1],
+            steps,
+            raw::kind_code(kind),
+            raw::device_code(device),
+        )
     });
-    Tensor::wrap(&env, out.or_throw()?)
+    Ok(Tensor::new(out.or_throw()?))
 }
 
 #[napi(catch_unwind)]
-pub fn eye(env: Env, n: i64, m: Option<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_eye_m(n, m.unwrap_or(n), options(dtype, device, Kind::Float)?).or_throw()?)
+pub fn eye(
+    n: i64,
+    m: Option<i64>,
+    dtype: Option<String>,
+    device: Option<String>,
+) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_eye_m(n, m.unwrap_or(n), options(dtype, device, Kind::Float)?).or_throw()?,
+    ))
 }
 
 fn handles(tensors: &[&Tensor]) -> Result<Vec<TchTensor>> {
-    tensors.iter().map(|t| t.get().map(|t| t.shallow_clone())).collect()
+    tensors
+        .iter()
+        .map(|t| t.get().map(|t| t.shallow_clone()))
+        .collect()
 }
 
 #[napi(catch_unwind)]
-pub fn cat(env: Env, tensors: Vec<&Tensor>, dim: i64) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_cat(&handles(&tensors)?, dim).or_throw()?)
+pub fn cat(tensors: Vec<&Tensor>, dim: i64) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_cat(&handles(&tensors)?, dim).or_throw()?,
+    ))
 }
 
 #[napi(catch_unwind)]
-pub fn stack(env: Env, tensors: Vec<&Tensor>, dim: i64) -> Result<Tensor> {
-    Tensor::wrap(&env, TchTensor::f_stack(&handles(&tensors)?, dim).or_throw()?)
+pub fn stack(tensors: Vec<&Tensor>, dim: i64) -> Result<Tensor> {
+    Ok(Tensor::new(
+        TchTensor::f_stack(&handles(&tensors)?, dim).or_throw()?,
+    ))
 }

@@ -15,32 +15,43 @@ thread_local! {
 
 /// Called once by ts/errors.ts: `factory(code, message, detail)` builds the error.
 #[napi(catch_unwind)]
-pub fn register_error_factory(env: Env, factory: Function<FnArgs<(String, String, String)>, Unknown>) -> Result<()> {
+pub fn register_error_factory(
+    env: Env,
+    factory: Function<FnArgs<(String, String, String)>, Unknown>,
+) -> Result<()> {
     let mut reference = ptr::null_mut();
-    check_status!(unsafe { sys::napi_create_reference(env.raw(), factory.raw(), 1, &mut reference) })?;
+    check_status!(unsafe {
+        sys::napi_create_reference(env.raw(), factory.raw(), 1, &mut reference)
+    })?;
     FACTORY.with(|f| f.set(Some((env.raw(), reference))));
     Ok(())
 }
 
 fn make_error(code: &str, message: String, detail: String) -> Error {
-    let built = FACTORY.with(|f| f.get()).and_then(|(env, reference)| unsafe {
-        let mut func = ptr::null_mut();
-        if sys::napi_get_reference_value(env, reference, &mut func) != sys::Status::napi_ok || func.is_null() {
-            return None;
-        }
-        let mut undefined = ptr::null_mut();
-        sys::napi_get_undefined(env, &mut undefined);
-        let args = [code, message.as_str(), detail.as_str()].map(|s| {
-            let mut v = ptr::null_mut();
-            sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v);
-            v
+    let built = FACTORY
+        .with(|f| f.get())
+        .and_then(|(env, reference)| unsafe {
+            let mut func = ptr::null_mut();
+            if sys::napi_get_reference_value(env, reference, &mut func) != sys::Status::napi_ok
+                || func.is_null()
+            {
+                return None;
+            }
+            let mut undefined = ptr::null_mut();
+            sys::napi_get_undefined(env, &mut undefined);
+            let args = [code, message.as_str(), detail.as_str()].map(|s| {
+                let mut v = ptr::null_mut();
+                sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v);
+                v
+            });
+            let mut result = ptr::null_mut();
+            if sys::napi_call_function(env, undefined, func, 3, args.as_ptr(), &mut result)
+                != sys::Status::napi_ok
+            {
+                return None;
+            }
+            Some(Error::from(Unknown::from_raw_unchecked(env, result)))
         });
-        let mut result = ptr::null_mut();
-        if sys::napi_call_function(env, undefined, func, 3, args.as_ptr(), &mut result) != sys::Status::napi_ok {
-            return None;
-        }
-        Some(Error::from(Unknown::from_raw_unchecked(env, result)))
-    });
     built.unwrap_or_else(|| Error::new(Status::GenericFailure, message))
 }
 

@@ -36,14 +36,19 @@ impl Task for ForwardTask {
 
     fn compute(&mut self) -> Result<()> {
         torchts_core::runtime::use_background_threads();
-        let cfg = ForwardConfig { training: self.training, grad_enabled: self.grad_enabled, batch_size: self.batch_size, stop: Some(&self.cancelled) };
+        let cfg = ForwardConfig {
+            training: self.training,
+            grad_enabled: self.grad_enabled,
+            batch_size: self.batch_size,
+            stop: Some(&self.cancelled),
+        };
         self.result = Some(forward(&self.model, &self.input, &cfg));
         Ok(())
     }
 
-    fn resolve(&mut self, env: Env, _output: ()) -> Result<Tensor> {
+    fn resolve(&mut self, _env: Env, _output: ()) -> Result<Tensor> {
         match self.result.take().expect("compute ran") {
-            Ok(out) => Tensor::wrap(&env, out),
+            Ok(out) => Ok(Tensor::new(out)),
             Err(e) => Err(to_js(e)),
         }
     }
@@ -53,7 +58,12 @@ impl Task for ForwardTask {
 /// references to the parameters and the input, so nothing it reads can be
 /// freed under it; the TS layer marks them read-only until it settles.
 #[napi(ts_return_type = "Promise<Tensor>", catch_unwind)]
-pub fn forward_async(params: Vec<&Tensor>, input: &Tensor, options: ForwardOptions, handle: &CancelHandle) -> Result<AsyncTask<ForwardTask>> {
+pub fn forward_async(
+    params: Vec<&Tensor>,
+    input: &Tensor,
+    options: ForwardOptions,
+    handle: &CancelHandle,
+) -> Result<AsyncTask<ForwardTask>> {
     let model = build_model(&options.layers, &params)?;
     Ok(AsyncTask::new(ForwardTask {
         model,

@@ -58,21 +58,37 @@ pub struct NativeOptimizer {
 }
 
 fn shallow(params: &[&Tensor]) -> Result<Vec<TchTensor>> {
-    params.iter().map(|p| p.get().map(|t| t.shallow_clone())).collect()
+    params
+        .iter()
+        .map(|p| p.get().map(|t| t.shallow_clone()))
+        .collect()
 }
 
 impl From<AdamOptions> for AdamConfig {
     fn from(o: AdamOptions) -> Self {
         AdamConfig {
-            lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weight_decay: o.weight_decay,
-            amsgrad: o.amsgrad, maximize: o.maximize, decoupled_weight_decay: o.decoupled_weight_decay,
+            lr: o.lr,
+            beta1: o.beta1,
+            beta2: o.beta2,
+            eps: o.eps,
+            weight_decay: o.weight_decay,
+            amsgrad: o.amsgrad,
+            maximize: o.maximize,
+            decoupled_weight_decay: o.decoupled_weight_decay,
         }
     }
 }
 
 impl From<SgdOptions> for SgdConfig {
     fn from(o: SgdOptions) -> Self {
-        SgdConfig { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weight_decay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize }
+        SgdConfig {
+            lr: o.lr,
+            momentum: o.momentum,
+            dampening: o.dampening,
+            weight_decay: o.weight_decay,
+            nesterov: o.nesterov,
+            maximize: o.maximize,
+        }
     }
 }
 
@@ -80,12 +96,20 @@ impl From<SgdOptions> for SgdConfig {
 impl NativeOptimizer {
     #[napi(factory, catch_unwind)]
     pub fn adam(params: Vec<&Tensor>, o: AdamOptions) -> Result<Self> {
-        Ok(Self { inner: Some(Engine::Adam(Adam::new(shallow(&params)?, o.into()).or_throw()?)) })
+        Ok(Self {
+            inner: Some(Engine::Adam(
+                Adam::new(shallow(&params)?, o.into()).or_throw()?,
+            )),
+        })
     }
 
     #[napi(factory, catch_unwind)]
     pub fn sgd(params: Vec<&Tensor>, o: SgdOptions) -> Result<Self> {
-        Ok(Self { inner: Some(Engine::Sgd(Sgd::new(shallow(&params)?, o.into()).or_throw()?)) })
+        Ok(Self {
+            inner: Some(Engine::Sgd(
+                Sgd::new(shallow(&params)?, o.into()).or_throw()?,
+            )),
+        })
     }
 
     /// Replaces every Adam hyper-parameter, keeping the state (a changed
@@ -94,7 +118,9 @@ impl NativeOptimizer {
     pub fn configure_adam(&mut self, o: AdamOptions) -> Result<()> {
         let config: AdamConfig = o.into();
         config.validate().or_throw()?;
-        let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
+        let Engine::Adam(adam) = self.engine()? else {
+            return Err(invalid("not an Adam optimizer"));
+        };
         adam.config = config;
         Ok(())
     }
@@ -104,13 +130,17 @@ impl NativeOptimizer {
     pub fn configure_sgd(&mut self, o: SgdOptions) -> Result<()> {
         let config: SgdConfig = o.into();
         config.validate().or_throw()?;
-        let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
+        let Engine::Sgd(sgd) = self.engine()? else {
+            return Err(invalid("not an SGD optimizer"));
+        };
         sgd.config = config;
         Ok(())
     }
 
     pub(crate) fn engine(&mut self) -> Result<&mut Engine> {
-        self.inner.as_mut().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it"))
+        self.inner
+            .as_mut()
+            .ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it"))
     }
 
     #[napi(catch_unwind)]
@@ -138,37 +168,61 @@ impl NativeOptimizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn adam_state(&mut self, env: Env, index: u32) -> Result<Option<AdamParamState>> {
-        let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
-        let Some(Some(s)) = adam.state.get(index as usize) else { return Ok(None) };
+    pub fn adam_state(&mut self, index: u32) -> Result<Option<AdamParamState>> {
+        let Engine::Adam(adam) = self.engine()? else {
+            return Err(invalid("not an Adam optimizer"));
+        };
+        let Some(Some(s)) = adam.state.get(index as usize) else {
+            return Ok(None);
+        };
         Ok(Some(AdamParamState {
             step: s.step,
-            exp_avg: Tensor::wrap(&env, s.exp_avg.shallow_clone())?,
-            exp_avg_sq: Tensor::wrap(&env, s.exp_avg_sq.shallow_clone())?,
-            max_exp_avg_sq: s.max_exp_avg_sq.as_ref().map(|t| Tensor::wrap(&env, t.shallow_clone())).transpose()?,
+            exp_avg: Tensor::new(s.exp_avg.shallow_clone()),
+            exp_avg_sq: Tensor::new(s.exp_avg_sq.shallow_clone()),
+            max_exp_avg_sq: s
+                .max_exp_avg_sq
+                .as_ref()
+                .map(|t| Tensor::new(t.shallow_clone())),
         }))
     }
 
     #[napi(catch_unwind)]
-    pub fn set_adam_state(&mut self, index: u32, step: f64, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>) -> Result<()> {
-        let (exp_avg, exp_avg_sq, max_exp_avg_sq) = (exp_avg.get()?, exp_avg_sq.get()?, max_exp_avg_sq.map(|t| t.get()).transpose()?);
-        let Engine::Adam(adam) = self.engine()? else { return Err(invalid("not an Adam optimizer")) };
+    pub fn set_adam_state(
+        &mut self,
+        index: u32,
+        step: f64,
+        exp_avg: &Tensor,
+        exp_avg_sq: &Tensor,
+        max_exp_avg_sq: Option<&Tensor>,
+    ) -> Result<()> {
+        let (exp_avg, exp_avg_sq, max_exp_avg_sq) = (
+            exp_avg.get()?,
+            exp_avg_sq.get()?,
+            max_exp_avg_sq.map(|t| t.get()).transpose()?,
+        );
+        let Engine::Adam(adam) = self.engine()? else {
+            return Err(invalid("not an Adam optimizer"));
+        };
         let param = param_at(adam.params(), index)?;
         let state = AdamState {
             step,
             exp_avg: state_copy(exp_avg, param, index, "exp_avg")?,
             exp_avg_sq: state_copy(exp_avg_sq, param, index, "exp_avg_sq")?,
-            max_exp_avg_sq: max_exp_avg_sq.map(|t| state_copy(t, param, index, "max_exp_avg_sq")).transpose()?,
+            max_exp_avg_sq: max_exp_avg_sq
+                .map(|t| state_copy(t, param, index, "max_exp_avg_sq"))
+                .transpose()?,
         };
         adam.state[index as usize] = Some(state);
         Ok(())
     }
 
     #[napi(catch_unwind)]
-    pub fn momentum_buffer(&mut self, env: Env, index: u32) -> Result<Option<Tensor>> {
-        let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
+    pub fn momentum_buffer(&mut self, index: u32) -> Result<Option<Tensor>> {
+        let Engine::Sgd(sgd) = self.engine()? else {
+            return Err(invalid("not an SGD optimizer"));
+        };
         match sgd.momentum_buffer.get(index as usize) {
-            Some(Some(b)) => Ok(Some(Tensor::wrap(&env, b.shallow_clone())?)),
+            Some(Some(b)) => Ok(Some(Tensor::new(b.shallow_clone()))),
             _ => Ok(None),
         }
     }
@@ -176,15 +230,24 @@ impl NativeOptimizer {
     #[napi(catch_unwind)]
     pub fn set_momentum_buffer(&mut self, index: u32, buffer: &Tensor) -> Result<()> {
         let buffer = buffer.get()?;
-        let Engine::Sgd(sgd) = self.engine()? else { return Err(invalid("not an SGD optimizer")) };
-        let b = state_copy(buffer, param_at(sgd.params(), index)?, index, "momentum_buffer")?;
+        let Engine::Sgd(sgd) = self.engine()? else {
+            return Err(invalid("not an SGD optimizer"));
+        };
+        let b = state_copy(
+            buffer,
+            param_at(sgd.params(), index)?,
+            index,
+            "momentum_buffer",
+        )?;
         sgd.momentum_buffer[index as usize] = Some(b);
         Ok(())
     }
 }
 
 fn param_at(params: &[TchTensor], index: u32) -> Result<&TchTensor> {
-    params.get(index as usize).ok_or_else(|| invalid(format!("no parameter {index} in this group")))
+    params
+        .get(index as usize)
+        .ok_or_else(|| invalid(format!("no parameter {index} in this group")))
 }
 
 /// A private copy of loaded state on the parameter's device and dtype, as
@@ -192,7 +255,15 @@ fn param_at(params: &[TchTensor], index: u32) -> Result<&TchTensor> {
 /// rather than failing inside a later step.
 fn state_copy(t: &TchTensor, param: &TchTensor, index: u32, name: &str) -> Result<TchTensor> {
     if t.size() != param.size() {
-        return Err(invalid(format!("state {name} of parameter {index} has shape {:?}, but the parameter has shape {:?}", t.size(), param.size())));
+        return Err(invalid(format!(
+            "state {name} of parameter {index} has shape {:?}, but the parameter has shape {:?}",
+            t.size(),
+            param.size()
+        )));
     }
-    t.f_detach().and_then(|t| t.f_to_device(param.device())).and_then(|t| t.f_to_kind(param.kind())).and_then(|t| t.f_detach_copy()).or_throw()
+    t.f_detach()
+        .and_then(|t| t.f_to_device(param.device()))
+        .and_then(|t| t.f_to_kind(param.kind()))
+        .and_then(|t| t.f_detach_copy())
+        .or_throw()
 }

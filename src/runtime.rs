@@ -38,7 +38,9 @@ const MAX_THREADS: i32 = 4096;
 pub fn set_num_threads(n: f64) -> Result<()> {
     // libgomp exits the process when asked for absurd team sizes.
     if !(n >= 1.0 && n <= MAX_THREADS as f64 && n.fract() == 0.0) {
-        return Err(invalid(format!("Expected a number of threads between 1 and {MAX_THREADS}, got {n}")));
+        return Err(invalid(format!(
+            "Expected a number of threads between 1 and {MAX_THREADS}, got {n}"
+        )));
     }
     torchts_core::runtime::set_num_threads(n as i32);
     Ok(())
@@ -74,13 +76,17 @@ pub fn check_device(device: Device) -> Result<()> {
             }
             let count = tch::Cuda::device_count();
             if i as i64 >= count {
-                return Err(invalid(format!("CUDA error: invalid device ordinal (cuda:{i}, {count} device(s) available)")));
+                return Err(invalid(format!(
+                    "CUDA error: invalid device ordinal (cuda:{i}, {count} device(s) available)"
+                )));
             }
             Ok(())
         }
         Device::Mps => {
             if !tch::utils::has_mps() {
-                return Err(invalid("MPS backend is not available: torch.backends.mps.isAvailable() is false"));
+                return Err(invalid(
+                    "MPS backend is not available: torch.backends.mps.isAvailable() is false",
+                ));
             }
             Ok(())
         }

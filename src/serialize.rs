@@ -18,7 +18,12 @@ pub fn save_safetensors(names: Vec<String>, tensors: Vec<&Tensor>, path: String)
     }
     let mut cpu: Vec<(String, TchTensor)> = Vec::with_capacity(names.len());
     for (name, t) in names.into_iter().zip(tensors) {
-        let t = t.get()?.f_detach().and_then(|t| t.f_to_device(tch::Device::Cpu)).and_then(|t| t.f_contiguous()).or_throw()?;
+        let t = t
+            .get()?
+            .f_detach()
+            .and_then(|t| t.f_to_device(tch::Device::Cpu))
+            .and_then(|t| t.f_contiguous())
+            .or_throw()?;
         cpu.push((name, t));
     }
     TchTensor::write_safetensors(&cpu, &path).or_throw()
@@ -29,9 +34,13 @@ fn explain(kind: &str) -> &'static str {
     match kind {
         "HeaderTooSmall" => "the file is shorter than the 8-byte header length",
         "HeaderTooLarge" | "InvalidHeaderLength" => "the header length does not fit the file",
-        "InvalidHeaderStart" | "InvalidHeader" | "InvalidHeaderDeserialization" => "the header is not valid safetensors JSON",
+        "InvalidHeaderStart" | "InvalidHeader" | "InvalidHeaderDeserialization" => {
+            "the header is not valid safetensors JSON"
+        }
         "MetadataIncompleteBuffer" => "the file is shorter than its header says (truncated?)",
-        "TensorInvalidInfo" | "InvalidTensorView" => "a tensor's shape and dtype disagree with its byte range",
+        "TensorInvalidInfo" | "InvalidTensorView" => {
+            "a tensor's shape and dtype disagree with its byte range"
+        }
         "InvalidOffset" => "tensor byte ranges overlap or leave gaps",
         _ => "",
     }
@@ -41,7 +50,12 @@ fn explain(kind: &str) -> &'static str {
 /// "safetensors error {path}: Kind" text.
 fn load_error(path: &str, text: &str) -> Error {
     let summary = torchts_core::error::summarize_libtorch_message(text);
-    let kind = summary.rsplit(": ").next().unwrap_or(&summary).trim().to_string();
+    let kind = summary
+        .rsplit(": ")
+        .next()
+        .unwrap_or(&summary)
+        .trim()
+        .to_string();
     let detail = match explain(&kind) {
         "" => kind,
         meaning => format!("{kind}: {meaning}"),
@@ -50,7 +64,7 @@ fn load_error(path: &str, text: &str) -> Error {
 }
 
 #[napi(catch_unwind)]
-pub fn load_safetensors(env: Env, path: String) -> Result<NamedTensors> {
+pub fn load_safetensors(path: String) -> Result<NamedTensors> {
     if !std::path::Path::new(&path).exists() {
         return Err(invalid(format!("No such file or directory: '{path}'")));
     }
@@ -62,7 +76,7 @@ pub fn load_safetensors(env: Env, path: String) -> Result<NamedTensors> {
     let mut tensors = Vec::with_capacity(loaded.len());
     for (name, t) in loaded {
         names.push(name);
-        tensors.push(Tensor::wrap(&env, t)?);
+        tensors.push(Tensor::new(t));
     }
     Ok(NamedTensors { names, tensors })
 }

@@ -1,18 +1,26 @@
-//! The `Tensor` class: one native handle per JS tensor. Methods convert
-//! arguments and call tch; shapes, dtypes and names follow PyTorch.
+//! Tensor handles: one native tensor per JS tensor, and the tensor ops as
+//! functions taking handles (`native.add(a, b)`). They convert arguments and
+//! call tch; shapes, dtypes and names follow PyTorch.
 use crate::error::{invalid, OrThrow};
 use napi::bindgen_prelude::*;
+use napi::sys;
 use napi_derive::napi;
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_int, c_void, CStr};
 use tch::{Device, Kind, TchError, Tensor as TchTensor};
 use torchts_core::kind::{device_name, kind_name, parse_device, parse_kind};
 
-#[napi(custom_finalize)]
+/// One libtorch tensor owned by JavaScript: the payload of an N-API External
+/// that a TS `Tensor` holds in `_n`. Made with `napi_create_external` rather
+/// than as a napi-rs class: no JS constructor call, wrap, reference or borrow
+/// registry per tensor, which were most of the cost of a small op.
 pub struct Tensor {
-    inner: Option<TchTensor>,
+    /// `TENSOR_MAGIC` while alive: an External that is not ours is refused.
+    magic: u64,
+    /// None once disposed. Only `dispose` writes it (see `inner`).
+    inner: UnsafeCell<Option<TchTensor>>,
     /// Bytes reported to V8 as external memory (0 once disposed).
-    external_bytes: i64,
+    external_bytes: Cell<i64>,
     /// Set while a background task owns this tensor (fitAsync).
     busy: Cell<u32>,
     /// Background reads in flight (forwardAsync): reading stays allowed,
@@ -20,38 +28,134 @@ pub struct Tensor {
     readers: Cell<u32>,
 }
 
-impl ObjectFinalize for Tensor {
-    fn finalize(self, env: Env) -> Result<()> {
-        if self.external_bytes != 0 {
-            env.adjust_external_memory(-self.external_bytes)?;
-        }
-        Ok(())
+const TENSOR_MAGIC: u64 = u64::from_be_bytes(*b"torchts\x01");
+
+impl Drop for Tensor {
+    fn drop(&mut self) {
+        self.magic = 0;
     }
 }
+
+/// Frees a tensor whose External was collected. Runs inside garbage
+/// collection (see `node_api_module_get_api_version_v1` in lib.rs), so it
+/// only does native work: drop the tensor, then lower V8's external count.
+unsafe extern "C" fn finalize_tensor(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    let tensor = unsafe { Box::from_raw(data.cast::<Tensor>()) };
+    let bytes = tensor.external_bytes.get();
+    drop(tensor);
+    if bytes != 0 {
+        let mut total = 0;
+        unsafe { sys::napi_adjust_external_memory(env, -bytes, &mut total) };
+    }
+}
+
+impl ToNapiValue for Tensor {
+    unsafe fn to_napi_value(env: sys::napi_env, tensor: Tensor) -> Result<sys::napi_value> {
+        let bytes = tensor.external_bytes.get();
+        let data = Box::into_raw(Box::new(tensor));
+        let mut value = std::ptr::null_mut();
+        let status = unsafe {
+            sys::napi_create_external(
+                env,
+                data.cast(),
+                Some(finalize_tensor),
+                std::ptr::null_mut(),
+                &mut value,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            drop(unsafe { Box::from_raw(data) });
+            return Err(Error::new(
+                Status::GenericFailure,
+                "could not create a tensor handle",
+            ));
+        }
+        if bytes != 0 {
+            let mut total = 0;
+            unsafe { sys::napi_adjust_external_memory(env, bytes, &mut total) };
+        }
+        Ok(value)
+    }
+}
+
+impl FromNapiRef for Tensor {
+    unsafe fn from_napi_ref(env: sys::napi_env, value: sys::napi_value) -> Result<&'static Tensor> {
+        let mut data = std::ptr::null_mut();
+        let status = unsafe { sys::napi_get_value_external(env, value, &mut data) };
+        let tensor = data.cast::<Tensor>();
+        // SAFETY: only Externals this addon made hold a live `Tensor` with the
+        // magic word; the TS layer passes nothing else (it is `Tensor._n`).
+        if status != sys::Status::napi_ok
+            || tensor.is_null()
+            || unsafe { (*tensor).magic } != TENSOR_MAGIC
+        {
+            return Err(invalid("expected a tensor handle"));
+        }
+        Ok(unsafe { &*tensor })
+    }
+}
+
+impl TypeName for Tensor {
+    fn type_name() -> &'static str {
+        "Tensor"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::External
+    }
+}
+
+impl ValidateNapiValue for Tensor {}
 
 /// Host bytes to report to V8: the span of storage a tensor addresses (a
 /// broadcast view of one element spans one element, not its logical size,
 /// which can pass V8's limit and abort it). Device memory is left out: V8
 /// sizes its heap by host memory, and counting GPU activations made it
 /// collect after nearly every CUDA op (W2 inference on an H100 ran 100x
-/// slower than PyTorch).
+/// slower than PyTorch). Read through libtorch's C API into stack buffers:
+/// this runs for every new tensor, and tch's accessors allocate.
 fn byte_size(t: &TchTensor) -> i64 {
     const MAX_REPORTED: u64 = 1 << 40;
-    if t.device() != Device::Cpu || t.numel() == 0 {
-        return 0;
+    const MAX_DIMS: usize = 16;
+    let c = t.as_ptr().cast_mut();
+    // SAFETY: `c` is a live tensor; the buffers hold `dim` entries.
+    unsafe {
+        if torch_sys::at_device(c) != -1 {
+            return 0; // not on the CPU
+        }
+        let dim = torch_sys::at_dim(c);
+        if dim > MAX_DIMS {
+            return byte_size_of_many_dims(t);
+        }
+        let (mut sizes, mut strides) = ([0i64; MAX_DIMS], [0i64; MAX_DIMS]);
+        torch_sys::at_shape(c, sizes.as_mut_ptr());
+        torch_sys::at_stride(c, strides.as_mut_ptr());
+        let Ok(kind) = t.f_kind() else { return 0 };
+        span_bytes(&sizes[..dim], &strides[..dim], kind)
+            .map_or(MAX_REPORTED, |b| b.min(MAX_REPORTED)) as i64
     }
-    let elt = t.f_kind().map(|k| k.elt_size_in_bytes() as u64).unwrap_or(0);
-    let span = extent_elements(t).and_then(|elements| elements.checked_mul(elt)).unwrap_or(MAX_REPORTED);
-    span.min(MAX_REPORTED) as i64
 }
 
-/// Elements from a tensor's first to one past its last, following its
-/// strides (a broadcast view of one element spans one); None on overflow.
-fn extent_elements(t: &TchTensor) -> Option<u64> {
-    t.size()
+#[cold]
+fn byte_size_of_many_dims(t: &TchTensor) -> i64 {
+    let kind = t.f_kind().unwrap_or(Kind::Uint8);
+    span_bytes(&t.size(), &t.stride(), kind).map_or(1 << 40, |b| b.min(1 << 40)) as i64
+}
+
+/// Bytes from a tensor's first element to one past its last, following its
+/// strides (a broadcast view of one element spans one); 0 when it has no
+/// elements, None on overflow.
+fn span_bytes(sizes: &[i64], strides: &[i64], kind: Kind) -> Option<u64> {
+    if sizes.contains(&0) {
+        return Some(0);
+    }
+    let elements = sizes
         .iter()
-        .zip(t.stride())
-        .try_fold(1u64, |acc, (&size, stride)| acc.checked_add((size.max(1) as u64 - 1).checked_mul(stride.unsigned_abs())?))
+        .zip(strides)
+        .try_fold(1u64, |acc, (&size, stride)| {
+            acc.checked_add((size.max(1) as u64 - 1).checked_mul(stride.unsigned_abs())?)
+        })?;
+    elements.checked_mul(kind.elt_size_in_bytes() as u64)
 }
 
 /// libtorch's C API for the ops that take Scalars, called directly: tch frees
@@ -80,13 +184,39 @@ pub mod raw {
         pub fn atg_clamp(out: *mut RawTensor, t: RawTensor, min: RawScalar, max: RawScalar);
         pub fn atg_clamp_min(out: *mut RawTensor, t: RawTensor, min: RawScalar);
         pub fn atg_clamp_max(out: *mut RawTensor, t: RawTensor, max: RawScalar);
-        pub fn atg_masked_fill(out: *mut RawTensor, t: RawTensor, mask: RawTensor, value: RawScalar);
+        pub fn atg_masked_fill(
+            out: *mut RawTensor,
+            t: RawTensor,
+            mask: RawTensor,
+            value: RawScalar,
+        );
         pub fn atg_fill_(out: *mut RawTensor, t: RawTensor, value: RawScalar);
         pub fn atg_mul_scalar_(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_full(out: *mut RawTensor, size: *const i64, size_len: c_int, value: RawScalar, kind: c_int, device: c_int);
+        pub fn atg_full(
+            out: *mut RawTensor,
+            size: *const i64,
+            size_len: c_int,
+            value: RawScalar,
+            kind: c_int,
+            device: c_int,
+        );
         pub fn atg_scalar_tensor(out: *mut RawTensor, s: RawScalar, kind: c_int, device: c_int);
-        pub fn atg_linspace(out: *mut RawTensor, start: RawScalar, end: RawScalar, steps: i64, kind: c_int, device: c_int);
-        pub fn atg_arange_start_step(out: *mut RawTensor, start: RawScalar, end: RawScalar, step: RawScalar, kind: c_int, device: c_int);
+        pub fn atg_linspace(
+            out: *mut RawTensor,
+            start: RawScalar,
+            end: RawScalar,
+            steps: i64,
+            kind: c_int,
+            device: c_int,
+        );
+        pub fn atg_arange_start_step(
+            out: *mut RawTensor,
+            start: RawScalar,
+            end: RawScalar,
+            step: RawScalar,
+            kind: c_int,
+            device: c_int,
+        );
     }
 
     pub fn tensor(t: &TchTensor) -> RawTensor {
@@ -101,12 +231,21 @@ pub mod raw {
     }
 
     fn new_scalar(value: f64) -> RawScalar {
-        unsafe { if is_int_literal(value) { ats_int(value as i64) } else { ats_float(value) } }
+        unsafe {
+            if is_int_literal(value) {
+                ats_int(value as i64)
+            } else {
+                ats_float(value)
+            }
+        }
     }
 
     /// Runs `call` with `values` as libtorch Scalars and takes its one output,
     /// reading libtorch's error before anything is freed.
-    pub fn with_scalars(values: &[f64], call: impl FnOnce(&[RawScalar], *mut RawTensor)) -> std::result::Result<TchTensor, TchError> {
+    pub fn with_scalars(
+        values: &[f64],
+        call: impl FnOnce(&[RawScalar], *mut RawTensor),
+    ) -> std::result::Result<TchTensor, TchError> {
         let scalars: Vec<RawScalar> = values.iter().map(|&v| new_scalar(v)).collect();
         let mut out: RawTensor = std::ptr::null_mut();
         call(&scalars, &mut out);
@@ -115,7 +254,9 @@ pub mod raw {
             unsafe { ats_free(s) };
         }
         if !err.is_null() {
-            let text = unsafe { CStr::from_ptr(err) }.to_string_lossy().into_owned();
+            let text = unsafe { CStr::from_ptr(err) }
+                .to_string_lossy()
+                .into_owned();
             unsafe { free(err.cast()) };
             return Err(TchError::Torch(text));
         }
@@ -172,12 +313,20 @@ pub mod raw {
             let typeinfo = *vtable.offset(-1) as *const *const c_char;
             CStr::from_ptr(*typeinfo.add(1))
         };
-        Some(last_mangled_name(&mangled.to_string_lossy()).unwrap_or("unknown").to_string())
+        Some(
+            last_mangled_name(&mangled.to_string_lossy())
+                .unwrap_or("unknown")
+                .to_string(),
+        )
     }
 
     #[cfg(target_env = "msvc")]
     pub fn grad_fn_name(t: &TchTensor) -> Option<String> {
-        if t.is_leaf() { None } else { Some("unknown".into()) }
+        if t.is_leaf() {
+            None
+        } else {
+            Some("unknown".into())
+        }
     }
 
     /// "N5torch8autograd9generated12MulBackward0E" -> "MulBackward0".
@@ -194,7 +343,11 @@ pub mod raw {
 }
 
 /// `op(t, scalar)` through the raw C API (see `raw`).
-fn scalar_op(t: &TchTensor, value: f64, op: unsafe extern "C" fn(*mut raw::RawTensor, raw::RawTensor, raw::RawScalar)) -> Result<TchTensor> {
+fn scalar_op(
+    t: &TchTensor,
+    value: f64,
+    op: unsafe extern "C" fn(*mut raw::RawTensor, raw::RawTensor, raw::RawScalar),
+) -> Result<TchTensor> {
     raw::with_scalars(&[value], |s, out| unsafe { op(out, raw::tensor(t), s[0]) }).or_throw()
 }
 
@@ -207,25 +360,41 @@ pub fn optional_kind(dtype: Option<String>) -> Result<Option<Kind>> {
 }
 
 pub fn device_arg(device: Option<String>) -> Result<Device> {
-    let device = device.map(|d| parse_device(&d).or_throw()).unwrap_or(Ok(Device::Cpu))?;
+    let device = device
+        .map(|d| parse_device(&d).or_throw())
+        .unwrap_or(Ok(Device::Cpu))?;
     crate::runtime::check_device(device)?;
     Ok(device)
 }
 
 fn dims(values: &[i64]) -> Result<Vec<i64>> {
     if let Some(bad) = values.iter().find(|&&d| d < 0) {
-        return Err(invalid(format!("Trying to create tensor with negative dimension {bad}: {values:?}")));
+        return Err(invalid(format!(
+            "Trying to create tensor with negative dimension {bad}: {values:?}"
+        )));
     }
     Ok(values.to_vec())
 }
 
 impl Tensor {
-    pub fn wrap(env: &Env, t: TchTensor) -> Result<Tensor> {
+    /// A new handle; V8 is told its size when it reaches JS.
+    pub fn new(t: TchTensor) -> Tensor {
         let bytes = byte_size(&t);
-        if bytes != 0 {
-            env.adjust_external_memory(bytes)?;
+        Tensor {
+            magic: TENSOR_MAGIC,
+            inner: UnsafeCell::new(Some(t)),
+            external_bytes: Cell::new(bytes),
+            busy: Cell::new(0),
+            readers: Cell::new(0),
         }
-        Ok(Tensor { inner: Some(t), external_bytes: bytes, busy: Cell::new(0), readers: Cell::new(0) })
+    }
+
+    /// The tensor unless disposed. SAFETY of the `UnsafeCell`: JS runs one
+    /// native call at a time on this thread, `dispose` is the only writer and
+    /// holds no reference while it writes, and a GC finalizer only frees
+    /// handles JS can no longer reach (never an argument of a running call).
+    fn inner(&self) -> Option<&TchTensor> {
+        unsafe { (*self.inner.get()).as_ref() }
     }
 
     /// The live tch tensor, or a clear error after dispose() or while busy
@@ -234,7 +403,9 @@ impl Tensor {
         if self.busy.get() != 0 {
             return Err(invalid("tensor is busy: a background task (fitAsync) is using it; await it or abort it first"));
         }
-        let t = self.inner.as_ref().ok_or_else(|| invalid("tensor has been disposed"))?;
+        let t = self
+            .inner()
+            .ok_or_else(|| invalid("tensor has been disposed"))?;
         if held_by_background(t, false) == Some(Hold::Exclusive) {
             return Err(invalid("tensor is busy: it shares memory with a tensor a background task (fitAsync) is using; await it or abort it first"));
         }
@@ -242,7 +413,10 @@ impl Tensor {
     }
 
     fn check_no_readers(&self, action: &str) -> Result<()> {
-        let shared = self.inner.as_ref().and_then(|t| held_by_background(t, true)).is_some();
+        let shared = self
+            .inner()
+            .and_then(|t| held_by_background(t, true))
+            .is_some();
         if self.readers.get() != 0 || shared {
             return Err(invalid(format!("tensor is being read by a background task (forwardAsync); await it before you {action}")));
         }
@@ -257,7 +431,9 @@ impl Tensor {
 
     /// Registers (or releases) this tensor's memory as held by a background task.
     fn hold(&self, kind: Hold, on: bool) {
-        let Some(span) = self.inner.as_ref().and_then(memory_span) else { return };
+        let Some(span) = self.inner().and_then(memory_span) else {
+            return;
+        };
         let owner = self as *const Tensor as usize;
         HELD.with(|held| {
             let mut held = held.borrow_mut();
@@ -269,10 +445,12 @@ impl Tensor {
         });
     }
 
-    fn get_mut(&mut self) -> Result<&mut TchTensor> {
-        self.get()?;
+    /// A handle for an in-place op (it shares the TensorImpl, so the op
+    /// changes this tensor), refused while a background task reads it.
+    fn get_for_write(&self) -> Result<TchTensor> {
+        let t = self.get()?.shallow_clone();
         self.check_no_readers("change it in place")?;
-        Ok(self.inner.as_mut().unwrap())
+        Ok(t)
     }
 }
 
@@ -302,10 +480,13 @@ fn memory_span(t: &TchTensor) -> Option<(usize, usize)> {
     if !t.defined() || t.numel() == 0 {
         return None;
     }
-    let elt = t.f_kind().map(|k| k.elt_size_in_bytes() as u64).unwrap_or(1);
-    let bytes = extent_elements(t).and_then(|elements| elements.checked_mul(elt)).unwrap_or(u64::MAX);
+    let kind = t.f_kind().unwrap_or(Kind::Uint8);
+    let bytes = span_bytes(&t.size(), &t.stride(), kind).unwrap_or(u64::MAX);
     let start = t.data_ptr() as usize;
-    Some((start, start.saturating_add(usize::try_from(bytes).unwrap_or(usize::MAX))))
+    Some((
+        start,
+        start.saturating_add(usize::try_from(bytes).unwrap_or(usize::MAX)),
+    ))
 }
 
 /// Whether `t` overlaps memory a background task holds: any hold when
@@ -327,45 +508,36 @@ fn held_by_background(t: &TchTensor, writing: bool) -> Option<Hold> {
 /// `fn name(&self) -> Tensor` for ops without arguments.
 macro_rules! unary_ops {
     ($($js:literal $name:ident => $op:ident),* $(,)?) => {
-        #[napi]
-        impl Tensor {
             $(
                 #[napi(js_name = $js, catch_unwind)]
-                pub fn $name(&self, env: Env) -> Result<Tensor> {
-                    Tensor::wrap(&env, self.get()?.$op().or_throw()?)
+                pub fn $name(tensor: &Tensor) -> Result<Tensor> {
+                    Ok(Tensor::new(tensor.get()?.$op().or_throw()?))
                 }
             )*
-        }
     };
 }
 
 /// Tensor-tensor ops with broadcasting.
 macro_rules! binary_ops {
     ($($name:ident => $op:ident),* $(,)?) => {
-        #[napi]
-        impl Tensor {
             $(
                 #[napi(catch_unwind)]
-                pub fn $name(&self, env: Env, other: &Tensor) -> Result<Tensor> {
-                    Tensor::wrap(&env, self.get()?.$op(other.get()?).or_throw()?)
+                pub fn $name(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
+                    Ok(Tensor::new(tensor.get()?.$op(other.get()?).or_throw()?))
                 }
             )*
-        }
     };
 }
 
 /// Ops with a Python number that Python sends to the Scalar overload.
 macro_rules! scalar_ops {
     ($($name:ident => $atg:ident),* $(,)?) => {
-        #[napi]
-        impl Tensor {
             $(
                 #[napi(catch_unwind)]
-                pub fn $name(&self, env: Env, other: f64) -> Result<Tensor> {
-                    Tensor::wrap(&env, scalar_op(self.get()?, other, raw::$atg)?)
+                pub fn $name(tensor: &Tensor, other: f64) -> Result<Tensor> {
+                    Ok(Tensor::new(scalar_op(tensor.get()?, other, raw::$atg)?))
                 }
             )*
-        }
     };
 }
 
@@ -373,16 +545,13 @@ macro_rules! scalar_ops {
 /// the Tensor overload, so that is what autograd records (`AddBackward0`).
 macro_rules! number_ops {
     ($($name:ident => $op:ident),* $(,)?) => {
-        #[napi]
-        impl Tensor {
             $(
                 #[napi(catch_unwind)]
-                pub fn $name(&self, env: Env, other: f64) -> Result<Tensor> {
-                    let t = self.get()?;
-                    Tensor::wrap(&env, t.$op(&number_tensor(t, other)?).or_throw()?)
+                pub fn $name(tensor: &Tensor, other: f64) -> Result<Tensor> {
+                    let t = tensor.get()?;
+                    Ok(Tensor::new(t.$op(&number_tensor(t, other)?).or_throw()?))
                 }
             )*
-        }
     };
 }
 
@@ -394,8 +563,13 @@ macro_rules! number_ops {
 fn number_tensor(t: &TchTensor, value: f64) -> Result<TchTensor> {
     let kind = t.kind();
     let int_literal = raw::is_int_literal(value);
-    let int_tensor = !t.is_floating_point() && !matches!(kind, Kind::Bool | Kind::ComplexFloat | Kind::ComplexDouble);
-    let natural = if int_literal { Kind::Int64 } else { Kind::Double };
+    let int_tensor = !t.is_floating_point()
+        && !matches!(kind, Kind::Bool | Kind::ComplexFloat | Kind::ComplexDouble);
+    let natural = if int_literal {
+        Kind::Int64
+    } else {
+        Kind::Double
+    };
     let target = if t.dim() == 0 && (t.is_floating_point() || int_literal && int_tensor) {
         kind // two 0-dim operands promote together: the number must not widen t
     } else if !int_literal && !t.is_floating_point() {
@@ -404,10 +578,19 @@ fn number_tensor(t: &TchTensor, value: f64) -> Result<TchTensor> {
         natural // a dimensioned t wins within its category, and the op sees the exact value
     };
     let number = raw::with_scalars(&[value], |s, out| unsafe {
-        raw::atg_scalar_tensor(out, s[0], raw::kind_code(natural), raw::device_code(Device::Cpu))
+        raw::atg_scalar_tensor(
+            out,
+            s[0],
+            raw::kind_code(natural),
+            raw::device_code(Device::Cpu),
+        )
     })
     .or_throw()?;
-    if target == natural { Ok(number) } else { number.f_to_kind(target).or_throw() }
+    if target == natural {
+        Ok(number)
+    } else {
+        number.f_to_kind(target).or_throw()
+    }
 }
 
 unary_ops! {
@@ -436,475 +619,630 @@ scalar_ops! {
     lt_scalar => atg_lt, ge_scalar => atg_ge, le_scalar => atg_le,
 }
 
-#[napi]
-impl Tensor {
-    /// Copies `bytes` (the raw contents of a typed array) into a new tensor.
-    #[napi(factory, catch_unwind)]
-    pub fn from_bytes(env: Env, bytes: Uint8Array, shape: Vec<i64>, source_dtype: String, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-        let source = parse_kind(&source_dtype).or_throw()?;
-        let shape = dims(&shape)?;
-        let numel: i64 = shape.iter().product();
-        if numel as usize * source.elt_size_in_bytes() != bytes.len() {
-            return Err(invalid(format!("{} bytes of {} data do not fill shape {:?}", bytes.len(), source_dtype, shape)));
+/// Copies `bytes` (the raw contents of a typed array) into a new tensor.
+#[napi(catch_unwind)]
+pub fn from_bytes(
+    bytes: Uint8Array,
+    shape: Vec<i64>,
+    source_dtype: String,
+    dtype: Option<String>,
+    device: Option<String>,
+) -> Result<Tensor> {
+    let source = parse_kind(&source_dtype).or_throw()?;
+    let shape = dims(&shape)?;
+    let numel: i64 = shape.iter().product();
+    if numel as usize * source.elt_size_in_bytes() != bytes.len() {
+        return Err(invalid(format!(
+            "{} bytes of {} data do not fill shape {:?}",
+            bytes.len(),
+            source_dtype,
+            shape
+        )));
+    }
+    let mut t = TchTensor::f_from_data_size(&bytes, &shape, source).or_throw()?;
+    let kind = kind_arg(dtype, source)?;
+    if kind != source {
+        t = t.f_to_kind(kind).or_throw()?;
+    }
+    let device = device_arg(device)?;
+    if device != Device::Cpu {
+        t = t.f_to_device(device).or_throw()?;
+    }
+    Ok(Tensor::new(t))
+}
+
+#[napi(catch_unwind)]
+pub fn shape(tensor: &Tensor) -> Result<Vec<i64>> {
+    Ok(tensor.get()?.size())
+}
+
+#[napi(catch_unwind)]
+pub fn dtype(tensor: &Tensor) -> Result<&'static str> {
+    Ok(kind_name(tensor.get()?.f_kind().or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn device(tensor: &Tensor) -> Result<String> {
+    Ok(device_name(tensor.get()?.device()))
+}
+
+#[napi(catch_unwind)]
+pub fn numel(tensor: &Tensor) -> Result<i64> {
+    Ok(tensor.get()?.numel() as i64)
+}
+
+#[napi(catch_unwind)]
+pub fn dim(tensor: &Tensor) -> Result<u32> {
+    Ok(tensor.get()?.dim() as u32)
+}
+
+#[napi(catch_unwind)]
+pub fn is_disposed(tensor: &Tensor) -> bool {
+    tensor.inner().is_none()
+}
+
+#[napi(catch_unwind)]
+pub fn requires_grad(tensor: &Tensor) -> Result<bool> {
+    Ok(tensor.get()?.requires_grad())
+}
+
+#[napi(catch_unwind)]
+pub fn set_requires_grad(tensor: &Tensor, value: bool) -> Result<()> {
+    let t = tensor.get_for_write()?;
+    if value && !t.is_floating_point() {
+        return Err(invalid(
+            "only Tensors of floating point dtype can require gradients",
+        ));
+    }
+    let _ = t.set_requires_grad(value);
+    Ok(())
+}
+
+/// The accumulated gradient, or null before any backward().
+#[napi(catch_unwind)]
+pub fn grad(tensor: &Tensor) -> Result<Option<Tensor>> {
+    let g = tensor.get()?.grad();
+    if g.defined() {
+        Ok(Some(Tensor::new(g)))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Zeroes the gradient in place (set_to_none is tracked by the TS layer).
+#[napi(catch_unwind)]
+pub fn zero_grad(tensor: &Tensor) -> Result<()> {
+    tensor.get_for_write()?.zero_grad();
+    Ok(())
+}
+
+/// Frees the native memory now; later use throws.
+#[napi(catch_unwind)]
+pub fn dispose(env: Env, tensor: &Tensor) -> Result<()> {
+    if tensor.busy.get() != 0 {
+        return Err(invalid(
+            "cannot dispose a tensor that a background task (fitAsync) is using",
+        ));
+    }
+    tensor.check_no_readers("dispose it")?;
+    // SAFETY: see `Tensor::inner`; nothing borrows the tensor here.
+    let freed = unsafe { (*tensor.inner.get()).take() };
+    let bytes = tensor.external_bytes.replace(0);
+    if freed.is_some() && bytes != 0 {
+        env.adjust_external_memory(-bytes)?;
+    }
+    Ok(())
+}
+
+#[napi(catch_unwind)]
+pub fn backward(
+    tensor: &Tensor,
+    gradient: Option<&Tensor>,
+    retain_graph: Option<bool>,
+) -> Result<()> {
+    let gradient = gradient.map(|g| g.get()).transpose()?;
+    torchts_core::autograd::backward(tensor.get()?, gradient, retain_graph.unwrap_or(false))
+        .or_throw()
+}
+
+/// A Python number: float for floating dtypes, integer otherwise.
+#[napi(catch_unwind)]
+pub fn item(tensor: &Tensor) -> Result<f64> {
+    let t = tensor.get()?;
+    if t.numel() != 1 {
+        return Err(invalid(format!(
+            "a Tensor with {} elements cannot be converted to Scalar",
+            t.numel()
+        )));
+    }
+    if t.is_floating_point() {
+        t.f_double_value(&[]).or_throw()
+    } else {
+        Ok(t.f_reshape([1])
+            .or_throw()?
+            .f_int64_value(&[0])
+            .or_throw()? as f64)
+    }
+}
+
+/// The elements as raw bytes (row-major, on the CPU); the TS layer views
+/// them as the matching typed array.
+#[napi(catch_unwind)]
+pub fn data(tensor: &Tensor) -> Result<Buffer> {
+    let t = tensor.get()?;
+    let t = if t.device() == Device::Cpu {
+        t.f_contiguous()
+    } else {
+        t.f_to_device(Device::Cpu)
+    }
+    .or_throw()?;
+    let t = t.f_contiguous().or_throw()?;
+    let numel = t.numel();
+    let mut bytes = vec![0u8; numel * t.kind().elt_size_in_bytes()];
+    t.f_copy_data_u8(&mut bytes, numel).or_throw()?;
+    Ok(bytes.into())
+}
+
+#[napi(catch_unwind)]
+pub fn to(
+    tensor: &Tensor,
+    dtype: Option<String>,
+    device: Option<String>,
+    copy: Option<bool>,
+) -> Result<Tensor> {
+    let t = tensor.get()?;
+    let kind = kind_arg(dtype, t.kind())?;
+    let device = match device {
+        Some(_) => device_arg(device)?,
+        None => t.device(),
+    };
+    let out = if copy.unwrap_or(false) || kind != t.kind() || device != t.device() {
+        t.f_to_dtype_layout((kind, device), false, copy.unwrap_or(false))
+            .or_throw()?
+    } else {
+        t.shallow_clone()
+    };
+    Ok(Tensor::new(out))
+}
+
+/// A copy with its own storage. (tch's `f_clone(out)` is `clone_out`,
+/// which writes into `out` and refuses autograd; libtorch's C API has no
+/// plain clone, so this is `to(copy=True)`: the same values, strides and
+/// gradients, recorded as `ToCopyBackward0` where PyTorch says `CloneBackward0`.)
+#[napi(catch_unwind)]
+pub fn clone(tensor: &Tensor) -> Result<Tensor> {
+    let t = tensor.get()?;
+    Ok(Tensor::new(
+        t.f_to_dtype_layout((t.kind(), t.device()), false, true)
+            .or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn matmul(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_matmul(other.get()?).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn mm(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(tensor.get()?.f_mm(other.get()?).or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn maximum(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_maximum(other.get()?).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn minimum(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_minimum(other.get()?).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn logical_and(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_logical_and(other.get()?).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn logical_or(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_logical_or(other.get()?).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn clamp(tensor: &Tensor, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
+    let t = tensor.get()?;
+    let out = match (min, max) {
+        (Some(lo), Some(hi)) => raw::with_scalars(&[lo, hi], |s, out| unsafe {
+            raw::atg_clamp(out, raw::tensor(t), s[0], s[1])
+        })
+        .or_throw()?,
+        (Some(lo), None) => scalar_op(t, lo, raw::atg_clamp_min)?,
+        (None, Some(hi)) => scalar_op(t, hi, raw::atg_clamp_max)?,
+        (None, None) => {
+            return Err(invalid(
+                "torch.clamp: At least one of 'min' or 'max' must not be None",
+            ))
         }
-        let mut t = TchTensor::f_from_data_size(&bytes, &shape, source).or_throw()?;
-        let kind = kind_arg(dtype, source)?;
-        if kind != source {
-            t = t.f_to_kind(kind).or_throw()?;
-        }
-        let device = device_arg(device)?;
-        if device != Device::Cpu {
-            t = t.f_to_device(device).or_throw()?;
-        }
-        Tensor::wrap(&env, t)
-    }
-
-    #[napi(getter, catch_unwind)]
-    pub fn shape(&self) -> Result<Vec<i64>> {
-        Ok(self.get()?.size())
-    }
-
-    #[napi(getter, catch_unwind)]
-    pub fn dtype(&self) -> Result<&'static str> {
-        Ok(kind_name(self.get()?.f_kind().or_throw()?))
-    }
-
-    #[napi(getter, catch_unwind)]
-    pub fn device(&self) -> Result<String> {
-        Ok(device_name(self.get()?.device()))
-    }
-
-    #[napi(getter, catch_unwind)]
-    pub fn numel(&self) -> Result<i64> {
-        Ok(self.get()?.numel() as i64)
-    }
-
-    #[napi(getter, catch_unwind)]
-    pub fn dim(&self) -> Result<u32> {
-        Ok(self.get()?.dim() as u32)
-    }
-
-    #[napi(getter, catch_unwind)]
-    pub fn is_disposed(&self) -> bool {
-        self.inner.is_none()
-    }
-
-    #[napi(getter, catch_unwind)]
-    pub fn requires_grad(&self) -> Result<bool> {
-        Ok(self.get()?.requires_grad())
-    }
-
-    #[napi(setter, js_name = "requiresGrad", catch_unwind)]
-    pub fn set_requires_grad(&mut self, value: bool) -> Result<()> {
-        let t = self.get_mut()?;
-        if value && !t.is_floating_point() {
-            return Err(invalid("only Tensors of floating point dtype can require gradients"));
-        }
-        *t = t.set_requires_grad(value);
-        Ok(())
-    }
-
-    /// The accumulated gradient, or null before any backward().
-    #[napi(getter, catch_unwind)]
-    pub fn grad(&self, env: Env) -> Result<Option<Tensor>> {
-        let g = self.get()?.grad();
-        if g.defined() { Ok(Some(Tensor::wrap(&env, g)?)) } else { Ok(None) }
-    }
-
-    /// Zeroes the gradient in place (set_to_none is tracked by the TS layer).
-    #[napi(catch_unwind)]
-    pub fn zero_grad(&mut self) -> Result<()> {
-        self.get_mut()?.zero_grad();
-        Ok(())
-    }
-
-    /// Frees the native memory now; later use throws.
-    #[napi(catch_unwind)]
-    pub fn dispose(&mut self, env: Env) -> Result<()> {
-        if self.busy.get() != 0 {
-            return Err(invalid("cannot dispose a tensor that a background task (fitAsync) is using"));
-        }
-        self.check_no_readers("dispose it")?;
-        if self.inner.take().is_some() && self.external_bytes != 0 {
-            env.adjust_external_memory(-self.external_bytes)?;
-            self.external_bytes = 0;
-        }
-        Ok(())
-    }
-
-    #[napi(catch_unwind)]
-    pub fn backward(&self, gradient: Option<&Tensor>, retain_graph: Option<bool>) -> Result<()> {
-        let gradient = gradient.map(|g| g.get()).transpose()?;
-        torchts_core::autograd::backward(self.get()?, gradient, retain_graph.unwrap_or(false)).or_throw()
-    }
-
-    /// A Python number: float for floating dtypes, integer otherwise.
-    #[napi(catch_unwind)]
-    pub fn item(&self) -> Result<f64> {
-        let t = self.get()?;
-        if t.numel() != 1 {
-            return Err(invalid(format!("a Tensor with {} elements cannot be converted to Scalar", t.numel())));
-        }
-        if t.is_floating_point() {
-            t.f_double_value(&[]).or_throw()
-        } else {
-            Ok(t.f_reshape([1]).or_throw()?.f_int64_value(&[0]).or_throw()? as f64)
-        }
-    }
-
-    /// The elements as raw bytes (row-major, on the CPU); the TS layer views
-    /// them as the matching typed array.
-    #[napi(catch_unwind)]
-    pub fn data(&self) -> Result<Buffer> {
-        let t = self.get()?;
-        let t = if t.device() == Device::Cpu { t.f_contiguous() } else { t.f_to_device(Device::Cpu) }.or_throw()?;
-        let t = t.f_contiguous().or_throw()?;
-        let numel = t.numel();
-        let mut bytes = vec![0u8; numel * t.kind().elt_size_in_bytes()];
-        t.f_copy_data_u8(&mut bytes, numel).or_throw()?;
-        Ok(bytes.into())
-    }
-
-    #[napi(catch_unwind)]
-    pub fn to(&self, env: Env, dtype: Option<String>, device: Option<String>, copy: Option<bool>) -> Result<Tensor> {
-        let t = self.get()?;
-        let kind = kind_arg(dtype, t.kind())?;
-        let device = match device {
-            Some(_) => device_arg(device)?,
-            None => t.device(),
-        };
-        let out = if copy.unwrap_or(false) || kind != t.kind() || device != t.device() {
-            t.f_to_dtype_layout((kind, device), false, copy.unwrap_or(false)).or_throw()?
-        } else {
-            t.shallow_clone()
-        };
-        Tensor::wrap(&env, out)
-    }
-
-    /// A copy with its own storage. (tch's `f_clone(out)` is `clone_out`,
-    /// which writes into `out` and refuses autograd; libtorch's C API has no
-    /// plain clone, so this is `to(copy=True)`: the same values, strides and
-    /// gradients, recorded as `ToCopyBackward0` where PyTorch says `CloneBackward0`.)
-    #[napi(catch_unwind)]
-    pub fn clone(&self, env: Env) -> Result<Tensor> {
-        let t = self.get()?;
-        Tensor::wrap(&env, t.f_to_dtype_layout((t.kind(), t.device()), false, true).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn matmul(&self, env: Env, other: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_matmul(other.get()?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn mm(&self, env: Env, other: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_mm(other.get()?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn maximum(&self, env: Env, other: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_maximum(other.get()?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn minimum(&self, env: Env, other: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_minimum(other.get()?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn logical_and(&self, env: Env, other: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_logical_and(other.get()?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn logical_or(&self, env: Env, other: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_logical_or(other.get()?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn clamp(&self, env: Env, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
-        let t = self.get()?;
-        let out = match (min, max) {
-            (Some(lo), Some(hi)) => raw::with_scalars(&[lo, hi], |s, out| unsafe { raw::atg_clamp(out, raw::tensor(t), s[0], s[1]) }).or_throw()?,
-            (Some(lo), None) => scalar_op(t, lo, raw::atg_clamp_min)?,
-            (None, Some(hi)) => scalar_op(t, hi, raw::atg_clamp_max)?,
-            (None, None) => return Err(invalid("torch.clamp: At least one of 'min' or 'max' must not be None")),
-        };
-        Tensor::wrap(&env, out)
-    }
-
-    #[napi(js_name = "where", catch_unwind)]
-    pub fn where_(&self, env: Env, condition: &Tensor, other: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_where_self(condition.get()?, other.get()?).or_throw()?)
-    }
-
-    // ---- reductions -------------------------------------------------------
-
-    /// Without a dtype libtorch picks PyTorch's (int64 for integer and bool sums).
-    #[napi(catch_unwind)]
-    pub fn sum(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
-        let t = self.get()?;
-        let kind = optional_kind(dtype)?;
-        let out = match dims {
-            None => t.f_sum(kind),
-            Some(d) => t.f_sum_dim_intlist(d.as_slice(), keepdim.unwrap_or(false), kind),
-        };
-        Tensor::wrap(&env, out.or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn mean(&self, env: Env, dims: Option<Vec<i64>>, keepdim: Option<bool>, dtype: Option<String>) -> Result<Tensor> {
-        let t = self.get()?;
-        let kind = optional_kind(dtype)?;
-        let out = match dims {
-            None => t.f_mean(kind),
-            Some(d) => t.f_mean_dim(d.as_slice(), keepdim.unwrap_or(false), kind),
-        };
-        Tensor::wrap(&env, out.or_throw()?)
-    }
-
-    /// max() over all elements.
-    #[napi(catch_unwind)]
-    pub fn max_all(&self, env: Env) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_max().or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn min_all(&self, env: Env) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_min().or_throw()?)
-    }
-
-    /// max(dim) -> [values, indices], like Python's namedtuple.
-    #[napi(catch_unwind)]
-    pub fn max_dim(&self, env: Env, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
-        let (v, i) = self.get()?.f_max_dim(dim, keepdim.unwrap_or(false)).or_throw()?;
-        Ok(vec![Tensor::wrap(&env, v)?, Tensor::wrap(&env, i)?])
-    }
-
-    #[napi(catch_unwind)]
-    pub fn min_dim(&self, env: Env, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
-        let (v, i) = self.get()?.f_min_dim(dim, keepdim.unwrap_or(false)).or_throw()?;
-        Ok(vec![Tensor::wrap(&env, v)?, Tensor::wrap(&env, i)?])
-    }
-
-    #[napi(catch_unwind)]
-    pub fn argmax(&self, env: Env, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_argmax(dim, keepdim.unwrap_or(false)).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn argmin(&self, env: Env, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_argmin(dim, keepdim.unwrap_or(false)).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn all(&self, env: Env) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_all().or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn any(&self, env: Env) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_any().or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_softmax(dim, optional_kind(dtype)?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn log_softmax(&self, env: Env, dim: i64, dtype: Option<String>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_log_softmax(dim, optional_kind(dtype)?).or_throw()?)
-    }
-
-    // ---- shape and indexing ----------------------------------------------
-
-    #[napi(catch_unwind)]
-    pub fn reshape(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_reshape(shape.as_slice()).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn view(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_view(shape.as_slice()).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn expand(&self, env: Env, shape: Vec<i64>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_expand(shape.as_slice(), false).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn flatten(&self, env: Env, start_dim: Option<i64>, end_dim: Option<i64>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_flatten(start_dim.unwrap_or(0), end_dim.unwrap_or(-1)).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn squeeze(&self, env: Env, dim: Option<i64>) -> Result<Tensor> {
-        let t = self.get()?;
-        let out = match dim {
-            Some(d) => t.f_squeeze_dim(d),
-            None => t.f_squeeze(),
-        };
-        Tensor::wrap(&env, out.or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn unsqueeze(&self, env: Env, dim: i64) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_unsqueeze(dim).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn transpose(&self, env: Env, dim0: i64, dim1: i64) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_transpose(dim0, dim1).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn permute(&self, env: Env, dims: Vec<i64>) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_permute(dims.as_slice()).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn select(&self, env: Env, dim: i64, index: i64) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_select(dim, index).or_throw()?)
-    }
-
-    /// Python's `t[start:end:step]` along `dim` (None ends mean the edges).
-    #[napi(catch_unwind)]
-    pub fn slice(&self, env: Env, dim: i64, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Result<Tensor> {
-        let step = step.unwrap_or(1);
-        if step <= 0 {
-            return Err(invalid("slice step must be positive"));
-        }
-        Tensor::wrap(&env, self.get()?.f_slice(dim, start, end, step).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn narrow(&self, env: Env, dim: i64, start: i64, length: i64) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_narrow(dim, start, length).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn index_select(&self, env: Env, dim: i64, index: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_index_select(dim, index.get()?).or_throw()?)
-    }
-
-    /// `t[index]` with a bool mask or an integer index tensor on dim 0.
-    #[napi(catch_unwind)]
-    pub fn index(&self, env: Env, index: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_index(&[Some(index.get()?)]).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn masked_select(&self, env: Env, mask: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_masked_select(mask.get()?).or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn masked_fill(&self, env: Env, mask: &Tensor, value: f64) -> Result<Tensor> {
-        let (t, mask) = (self.get()?, mask.get()?);
-        let out = raw::with_scalars(&[value], |s, out| unsafe { raw::atg_masked_fill(out, raw::tensor(t), raw::tensor(mask), s[0]) });
-        Tensor::wrap(&env, out.or_throw()?)
-    }
-
-    #[napi(catch_unwind)]
-    pub fn gather(&self, env: Env, dim: i64, index: &Tensor) -> Result<Tensor> {
-        Tensor::wrap(&env, self.get()?.f_gather(dim, index.get()?, false).or_throw()?)
-    }
-
-    // ---- in place ---------------------------------------------------------
-
-    #[napi(js_name = "zero_", catch_unwind)]
-    pub fn zero_(&mut self) -> Result<()> {
-        let _ = self.get_mut()?.f_zero_().or_throw()?;
-        Ok(())
-    }
-
-    #[napi(js_name = "fill_", catch_unwind)]
-    pub fn fill_(&mut self, value: f64) -> Result<()> {
-        scalar_op(self.get_mut()?, value, raw::atg_fill_).map(drop)
-    }
-
-    #[napi(js_name = "copy_", catch_unwind)]
-    pub fn copy_(&mut self, src: &Tensor) -> Result<()> {
-        let src = src.get()?.shallow_clone();
-        let _ = self.get_mut()?.f_copy_(&src).or_throw()?;
-        Ok(())
-    }
-
-    #[napi(js_name = "add_", catch_unwind)]
-    pub fn add_(&mut self, other: &Tensor) -> Result<()> {
-        let other = other.get()?.shallow_clone();
-        let _ = self.get_mut()?.f_add_(&other).or_throw()?;
-        Ok(())
-    }
-
-    #[napi(js_name = "mulScalar_", catch_unwind)]
-    pub fn mul_scalar_(&mut self, value: f64) -> Result<()> {
-        scalar_op(self.get_mut()?, value, raw::atg_mul_scalar_).map(drop)
-    }
-
-    #[napi(js_name = "uniform_", catch_unwind)]
-    pub fn uniform_(&mut self, from: f64, to: f64) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        let _ = self.get_mut()?.f_uniform_(from, to).or_throw()?;
-        Ok(())
-    }
-
-    #[napi(js_name = "normal_", catch_unwind)]
-    pub fn normal_(&mut self, mean: f64, std: f64) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        let _ = self.get_mut()?.f_normal_(mean, std).or_throw()?;
-        Ok(())
-    }
-
-    /// True while a background task (fitAsync) owns this tensor; `&self`, so
-    /// it answers even while napi-rs refuses the `&mut self` methods.
-    #[napi(getter, catch_unwind)]
-    pub fn is_busy(&self) -> bool {
-        self.busy.get() != 0 || self.inner.as_ref().and_then(|t| held_by_background(t, false)) == Some(Hold::Exclusive)
-    }
-
-    /// Marks this tensor as owned by a background task (or releases it).
-    #[napi(catch_unwind)]
-    pub fn set_busy(&self, on: bool) {
-        self.mark_busy(on);
-    }
-
-    /// True while a background forward reads this tensor.
-    #[napi(getter, catch_unwind)]
-    pub fn is_read_locked(&self) -> bool {
-        self.readers.get() != 0 || self.inner.as_ref().and_then(|t| held_by_background(t, true)) == Some(Hold::Shared)
-    }
-
-    /// Marks this tensor as read by a background forward (or releases it).
-    #[napi(catch_unwind)]
-    pub fn set_read_locked(&self, on: bool) {
-        let n = self.readers.get();
-        self.readers.set(if on { n + 1 } else { n.saturating_sub(1) });
-        self.hold(Hold::Shared, on);
-    }
-
-    #[napi(catch_unwind)]
-    pub fn is_leaf(&self) -> Result<bool> {
-        Ok(self.get()?.is_leaf())
-    }
-
-    /// The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves.
-    #[napi(catch_unwind)]
-    pub fn grad_fn_name(&self) -> Result<Option<String>> {
-        Ok(raw::grad_fn_name(self.get()?))
-    }
-
-    #[napi(catch_unwind)]
-    pub fn equal(&self, other: &Tensor) -> Result<bool> {
-        self.get()?.f_equal(other.get()?).or_throw()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn allclose(&self, other: &Tensor, rtol: Option<f64>, atol: Option<f64>, equal_nan: Option<bool>) -> Result<bool> {
-        self.get()?
-            .f_allclose(other.get()?, rtol.unwrap_or(1e-5), atol.unwrap_or(1e-8), equal_nan.unwrap_or(false))
-            .or_throw()
-    }
+    };
+    Ok(Tensor::new(out))
+}
+
+#[napi(js_name = "where", catch_unwind)]
+pub fn where_(tensor: &Tensor, condition: &Tensor, other: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor
+            .get()?
+            .f_where_self(condition.get()?, other.get()?)
+            .or_throw()?,
+    ))
+}
+
+// ---- reductions -------------------------------------------------------
+
+/// Without a dtype libtorch picks PyTorch's (int64 for integer and bool sums).
+#[napi(catch_unwind)]
+pub fn sum(
+    tensor: &Tensor,
+    dims: Option<Vec<i64>>,
+    keepdim: Option<bool>,
+    dtype: Option<String>,
+) -> Result<Tensor> {
+    let t = tensor.get()?;
+    let kind = optional_kind(dtype)?;
+    let out = match dims {
+        None => t.f_sum(kind),
+        Some(d) => t.f_sum_dim_intlist(d.as_slice(), keepdim.unwrap_or(false), kind),
+    };
+    Ok(Tensor::new(out.or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn mean(
+    tensor: &Tensor,
+    dims: Option<Vec<i64>>,
+    keepdim: Option<bool>,
+    dtype: Option<String>,
+) -> Result<Tensor> {
+    let t = tensor.get()?;
+    let kind = optional_kind(dtype)?;
+    let out = match dims {
+        None => t.f_mean(kind),
+        Some(d) => t.f_mean_dim(d.as_slice(), keepdim.unwrap_or(false), kind),
+    };
+    Ok(Tensor::new(out.or_throw()?))
+}
+
+/// max() over all elements.
+#[napi(catch_unwind)]
+pub fn max_all(tensor: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(tensor.get()?.f_max().or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn min_all(tensor: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(tensor.get()?.f_min().or_throw()?))
+}
+
+/// max(dim) -> [values, indices], like Python's namedtuple.
+#[napi(catch_unwind)]
+pub fn max_dim(tensor: &Tensor, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
+    let (v, i) = tensor
+        .get()?
+        .f_max_dim(dim, keepdim.unwrap_or(false))
+        .or_throw()?;
+    Ok(vec![Tensor::new(v), Tensor::new(i)])
+}
+
+#[napi(catch_unwind)]
+pub fn min_dim(tensor: &Tensor, dim: i64, keepdim: Option<bool>) -> Result<Vec<Tensor>> {
+    let (v, i) = tensor
+        .get()?
+        .f_min_dim(dim, keepdim.unwrap_or(false))
+        .or_throw()?;
+    Ok(vec![Tensor::new(v), Tensor::new(i)])
+}
+
+#[napi(catch_unwind)]
+pub fn argmax(tensor: &Tensor, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor
+            .get()?
+            .f_argmax(dim, keepdim.unwrap_or(false))
+            .or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn argmin(tensor: &Tensor, dim: Option<i64>, keepdim: Option<bool>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor
+            .get()?
+            .f_argmin(dim, keepdim.unwrap_or(false))
+            .or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn all(tensor: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(tensor.get()?.f_all().or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn any(tensor: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(tensor.get()?.f_any().or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn softmax(tensor: &Tensor, dim: i64, dtype: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor
+            .get()?
+            .f_softmax(dim, optional_kind(dtype)?)
+            .or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn log_softmax(tensor: &Tensor, dim: i64, dtype: Option<String>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor
+            .get()?
+            .f_log_softmax(dim, optional_kind(dtype)?)
+            .or_throw()?,
+    ))
+}
+
+// ---- shape and indexing ----------------------------------------------
+
+#[napi(catch_unwind)]
+pub fn reshape(tensor: &Tensor, shape: Vec<i64>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_reshape(shape.as_slice()).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn view(tensor: &Tensor, shape: Vec<i64>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_view(shape.as_slice()).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn expand(tensor: &Tensor, shape: Vec<i64>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_expand(shape.as_slice(), false).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn flatten(tensor: &Tensor, start_dim: Option<i64>, end_dim: Option<i64>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor
+            .get()?
+            .f_flatten(start_dim.unwrap_or(0), end_dim.unwrap_or(-1))
+            .or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn squeeze(tensor: &Tensor, dim: Option<i64>) -> Result<Tensor> {
+    let t = tensor.get()?;
+    let out = match dim {
+        Some(d) => t.f_squeeze_dim(d),
+        None => t.f_squeeze(),
+    };
+    Ok(Tensor::new(out.or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn unsqueeze(tensor: &Tensor, dim: i64) -> Result<Tensor> {
+    Ok(Tensor::new(tensor.get()?.f_unsqueeze(dim).or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn transpose(tensor: &Tensor, dim0: i64, dim1: i64) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_transpose(dim0, dim1).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn permute(tensor: &Tensor, dims: Vec<i64>) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_permute(dims.as_slice()).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn select(tensor: &Tensor, dim: i64, index: i64) -> Result<Tensor> {
+    Ok(Tensor::new(tensor.get()?.f_select(dim, index).or_throw()?))
+}
+
+/// Python's `t[start:end:step]` along `dim` (None ends mean the edges).
+#[napi(catch_unwind)]
+pub fn slice(
+    tensor: &Tensor,
+    dim: i64,
+    start: Option<i64>,
+    end: Option<i64>,
+    step: Option<i64>,
+) -> Result<Tensor> {
+    let step = step.unwrap_or(1);
+    if step <= 0 {
+        return Err(invalid("slice step must be positive"));
+    }
+    Ok(Tensor::new(
+        tensor.get()?.f_slice(dim, start, end, step).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn narrow(tensor: &Tensor, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_narrow(dim, start, length).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn index_select(tensor: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_index_select(dim, index.get()?).or_throw()?,
+    ))
+}
+
+/// `t[index]` with a bool mask or an integer index tensor on dim 0.
+#[napi(catch_unwind)]
+pub fn index(tensor: &Tensor, index: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_index(&[Some(index.get()?)]).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn masked_select(tensor: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor.get()?.f_masked_select(mask.get()?).or_throw()?,
+    ))
+}
+
+#[napi(catch_unwind)]
+pub fn masked_fill(tensor: &Tensor, mask: &Tensor, value: f64) -> Result<Tensor> {
+    let (t, mask) = (tensor.get()?, mask.get()?);
+    let out = raw::with_scalars(&[value], |s, out| unsafe {
+        raw::atg_masked_fill(out, raw::tensor(t), raw::tensor(mask), s[0])
+    });
+    Ok(Tensor::new(out.or_throw()?))
+}
+
+#[napi(catch_unwind)]
+pub fn gather(tensor: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::new(
+        tensor
+            .get()?
+            .f_gather(dim, index.get()?, false)
+            .or_throw()?,
+    ))
+}
+
+// ---- in place ---------------------------------------------------------
+
+#[napi(js_name = "zero_", catch_unwind)]
+pub fn zero_(tensor: &Tensor) -> Result<()> {
+    let _ = tensor.get_for_write()?.f_zero_().or_throw()?;
+    Ok(())
+}
+
+#[napi(js_name = "fill_", catch_unwind)]
+pub fn fill_(tensor: &Tensor, value: f64) -> Result<()> {
+    scalar_op(&tensor.get_for_write()?, value, raw::atg_fill_).map(drop)
+}
+
+#[napi(js_name = "copy_", catch_unwind)]
+pub fn copy_(tensor: &Tensor, src: &Tensor) -> Result<()> {
+    let src = src.get()?.shallow_clone();
+    let _ = tensor.get_for_write()?.f_copy_(&src).or_throw()?;
+    Ok(())
+}
+
+#[napi(js_name = "add_", catch_unwind)]
+pub fn add_(tensor: &Tensor, other: &Tensor) -> Result<()> {
+    let other = other.get()?.shallow_clone();
+    let _ = tensor.get_for_write()?.f_add_(&other).or_throw()?;
+    Ok(())
+}
+
+#[napi(js_name = "mulScalar_", catch_unwind)]
+pub fn mul_scalar_(tensor: &Tensor, value: f64) -> Result<()> {
+    scalar_op(&tensor.get_for_write()?, value, raw::atg_mul_scalar_).map(drop)
+}
+
+#[napi(js_name = "uniform_", catch_unwind)]
+pub fn uniform_(tensor: &Tensor, from: f64, to: f64) -> Result<()> {
+    let _guard = tch::no_grad_guard();
+    let _ = tensor.get_for_write()?.f_uniform_(from, to).or_throw()?;
+    Ok(())
+}
+
+#[napi(js_name = "normal_", catch_unwind)]
+pub fn normal_(tensor: &Tensor, mean: f64, std: f64) -> Result<()> {
+    let _guard = tch::no_grad_guard();
+    let _ = tensor.get_for_write()?.f_normal_(mean, std).or_throw()?;
+    Ok(())
+}
+
+/// True while a background task (fitAsync) owns this tensor; `&self`, so
+/// it answers even while napi-rs refuses the `&mut self` methods.
+#[napi(catch_unwind)]
+pub fn is_busy(tensor: &Tensor) -> bool {
+    tensor.busy.get() != 0
+        || tensor.inner().and_then(|t| held_by_background(t, false)) == Some(Hold::Exclusive)
+}
+
+/// Marks this tensor as owned by a background task (or releases it).
+#[napi(catch_unwind)]
+pub fn set_busy(tensor: &Tensor, on: bool) {
+    tensor.mark_busy(on);
+}
+
+/// True while a background forward reads this tensor.
+#[napi(catch_unwind)]
+pub fn is_read_locked(tensor: &Tensor) -> bool {
+    tensor.readers.get() != 0
+        || tensor.inner().and_then(|t| held_by_background(t, true)) == Some(Hold::Shared)
+}
+
+/// Marks this tensor as read by a background forward (or releases it).
+#[napi(catch_unwind)]
+pub fn set_read_locked(tensor: &Tensor, on: bool) {
+    let n = tensor.readers.get();
+    tensor
+        .readers
+        .set(if on { n + 1 } else { n.saturating_sub(1) });
+    tensor.hold(Hold::Shared, on);
+}
+
+#[napi(catch_unwind)]
+pub fn is_leaf(tensor: &Tensor) -> Result<bool> {
+    Ok(tensor.get()?.is_leaf())
+}
+
+/// The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves.
+#[napi(catch_unwind)]
+pub fn grad_fn_name(tensor: &Tensor) -> Result<Option<String>> {
+    Ok(raw::grad_fn_name(tensor.get()?))
+}
+
+#[napi(catch_unwind)]
+pub fn equal(tensor: &Tensor, other: &Tensor) -> Result<bool> {
+    tensor.get()?.f_equal(other.get()?).or_throw()
+}
+
+#[napi(catch_unwind)]
+pub fn allclose(
+    tensor: &Tensor,
+    other: &Tensor,
+    rtol: Option<f64>,
+    atol: Option<f64>,
+    equal_nan: Option<bool>,
+) -> Result<bool> {
+    tensor
+        .get()?
+        .f_allclose(
+            other.get()?,
+            rtol.unwrap_or(1e-5),
+            atol.unwrap_or(1e-8),
+            equal_nan.unwrap_or(false),
+        )
+        .or_throw()
 }

@@ -3,8 +3,8 @@
 //! (`fitAsync`) with progress through a thread-safe callback.
 use crate::cancel::CancelHandle;
 use crate::error::{invalid, to_js, OrThrow};
-use crate::model::build_model;
 use crate::functional::{make_loss, LossOptions};
+use crate::model::build_model;
 use crate::optim::{Engine, NativeOptimizer};
 use crate::tensor::Tensor;
 use napi::bindgen_prelude::*;
@@ -27,7 +27,13 @@ pub struct FitRecord {
 
 impl From<&EpochRecord> for FitRecord {
     fn from(r: &EpochRecord) -> Self {
-        Self { epoch: r.epoch as u32, train_loss: r.train_loss, train_accuracy: r.train_accuracy, test_loss: r.test_loss, test_accuracy: r.test_accuracy }
+        Self {
+            epoch: r.epoch as u32,
+            train_loss: r.train_loss,
+            train_accuracy: r.train_accuracy,
+            test_loss: r.test_loss,
+            test_accuracy: r.test_accuracy,
+        }
     }
 }
 
@@ -46,11 +52,20 @@ pub struct FitOptions {
 }
 
 fn config(o: &FitOptions) -> FitConfig {
-    FitConfig { epochs: o.epochs as usize, batch_size: o.batch_size, shuffle: o.shuffle.unwrap_or(true), evaluate: o.evaluate.unwrap_or(true), stop: None }
+    FitConfig {
+        epochs: o.epochs as usize,
+        batch_size: o.batch_size,
+        shuffle: o.shuffle.unwrap_or(true),
+        evaluate: o.evaluate.unwrap_or(true),
+        stop: None,
+    }
 }
 
 fn split(x: &Tensor, y: &Tensor) -> Result<Split> {
-    Ok(Split { x: x.get()?.shallow_clone(), y: y.get()?.shallow_clone() })
+    Ok(Split {
+        x: x.get()?.shallow_clone(),
+        y: y.get()?.shallow_clone(),
+    })
 }
 
 /// Trains in one native call; `on_epoch(record)` returning false stops early.
@@ -76,16 +91,24 @@ pub fn fit(
     };
     let cfg = config(&options);
     let mut callback_error = None;
-    let result = core_fit(&model, &loss, optimizer.engine()?.as_dyn(), &train, test.as_ref(), &cfg, &mut |r| {
-        let Some(cb) = &on_epoch else { return true };
-        match cb.call(FitRecord::from(r)) {
-            Ok(keep_going) => keep_going != Some(false),
-            Err(e) => {
-                callback_error = Some(e);
-                false
+    let result = core_fit(
+        &model,
+        &loss,
+        optimizer.engine()?.as_dyn(),
+        &train,
+        test.as_ref(),
+        &cfg,
+        &mut |r| {
+            let Some(cb) = &on_epoch else { return true };
+            match cb.call(FitRecord::from(r)) {
+                Ok(keep_going) => keep_going != Some(false),
+                Err(e) => {
+                    callback_error = Some(e);
+                    false
+                }
             }
-        }
-    });
+        },
+    );
     if let Some(e) = callback_error {
         return Err(e);
     }
@@ -121,12 +144,20 @@ impl Task for FitTask {
         let mut engine = self.engine.take().expect("engine present during compute");
         let cancelled = self.cancelled.clone();
         let progress = self.progress.clone();
-        let result = core_fit(&self.model, &self.loss, engine.as_dyn(), &self.train, self.test.as_ref(), &self.config, &mut |r| {
-            if let Some(p) = &progress {
-                p.call(FitRecord::from(r), ThreadsafeFunctionCallMode::NonBlocking);
-            }
-            !cancelled.load(Ordering::SeqCst)
-        });
+        let result = core_fit(
+            &self.model,
+            &self.loss,
+            engine.as_dyn(),
+            &self.train,
+            self.test.as_ref(),
+            &self.config,
+            &mut |r| {
+                if let Some(p) = &progress {
+                    p.call(FitRecord::from(r), ThreadsafeFunctionCallMode::NonBlocking);
+                }
+                !cancelled.load(Ordering::SeqCst)
+            },
+        );
         self.engine = Some(engine);
         self.result = Some(result);
         Ok(())
@@ -140,7 +171,11 @@ impl Task for FitTask {
     }
 
     fn finally(self, _env: Env) -> Result<()> {
-        let FitTask { engine, mut optimizer, .. } = self;
+        let FitTask {
+            engine,
+            mut optimizer,
+            ..
+        } = self;
         optimizer.inner = engine;
         Ok(())
     }
@@ -173,7 +208,10 @@ impl NativeOptimizer {
             _ => None,
         };
         let engine = self.inner.take().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it; await it or abort it first"))?;
-        let config = FitConfig { stop: Some(handle.cancelled.clone()), ..config(&options) };
+        let config = FitConfig {
+            stop: Some(handle.cancelled.clone()),
+            ..config(&options)
+        };
         Ok(AsyncTask::new(FitTask {
             model,
             loss,

@@ -93,7 +93,7 @@ function flatten(data: unknown): { shape: number[]; values: Leaf[] } {
 
 function fromTyped(data: TypedArray, source: DTypeName, shape: number[], opts: TensorOptions): Tensor {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Tensor(native.Tensor.fromBytes(bytes, shape, source, dtypeName(opts.dtype), deviceString(opts.device)));
+  return new Tensor(native.fromBytes(bytes, shape, source, dtypeName(opts.dtype), deviceString(opts.device)));
 }
 
 /**

@@ -87,7 +87,7 @@ export class Tensor {
 
   /** The sizes, like Python's `t.shape` (a plain array). */
   get shape(): number[] {
-    return this._n.shape;
+    return native.shape(this._n);
   }
 
   /** `t.size()` is the shape; `t.size(d)` one dimension (negative d counts from the end). */
@@ -104,64 +104,64 @@ export class Tensor {
   }
 
   get dtype(): DType {
-    return toDType(this._n.dtype);
+    return toDType(native.dtype(this._n));
   }
 
   get device(): Device {
-    return new Device(this._n.device);
+    return new Device(native.device(this._n));
   }
 
   get ndim(): number {
-    return this._n.dim;
+    return native.dim(this._n);
   }
 
   dim(): number {
-    return this._n.dim;
+    return native.dim(this._n);
   }
 
   numel(): number {
-    return this._n.numel;
+    return native.numel(this._n);
   }
 
   get isDisposed(): boolean {
-    return this._n.isDisposed;
+    return native.isDisposed(this._n);
   }
 
   get isLeaf(): boolean {
-    return this._n.isLeaf();
+    return native.isLeaf(this._n);
   }
 
   get requiresGrad(): boolean {
-    return this._n.requiresGrad;
+    return native.requiresGrad(this._n);
   }
 
   set requiresGrad(value: boolean) {
-    this._n.requiresGrad = checkBool('requires_grad', 'requires_grad', value);
+    native.setRequiresGrad(this._n, checkBool('requires_grad', 'requires_grad', value));
   }
 
   /** In-place `requires_grad_()`; returns this tensor. */
   requiresGrad_(value = true): this {
-    this._n.requiresGrad = checkBool('requires_grad_', 'requires_grad', value);
+    native.setRequiresGrad(this._n, checkBool('requires_grad_', 'requires_grad', value));
     return this;
   }
 
   /** The gradient accumulated by backward(), or null. */
   get grad(): Tensor | null {
     if (this._gradClearedAt === backwardPasses) return null;
-    const g = this._n.grad;
+    const g = native.grad(this._n);
     return g ? new Tensor(g) : null;
   }
 
   set grad(value: null) {
     if (value !== null) throw argumentError('only `tensor.grad = null` is supported; use copy_() on the grad to change it');
-    this._n.zeroGrad();
+    native.zeroGrad(this._n);
     this._gradClearedAt = backwardPasses;
   }
 
   /** @internal zero_grad for optimizers and modules. */
   _zeroGrad(setToNone: boolean): void {
     this._checkNotBusy('zero the gradient of');
-    this._n.zeroGrad();
+    native.zeroGrad(this._n);
     if (setToNone) this._gradClearedAt = backwardPasses;
   }
 
@@ -169,8 +169,8 @@ export class Tensor {
 
   /** The value of a one-element tensor as a JS number (or boolean). */
   item(): number | boolean {
-    const v = this._n.item();
-    return this._n.dtype === 'bool' ? v !== 0 : v;
+    const v = native.item(this._n);
+    return native.dtype(this._n) === 'bool' ? v !== 0 : v;
   }
 
   /** A typed-array copy of the elements (row-major). float16/bfloat16 come back as Float32Array. */
@@ -184,7 +184,7 @@ export class Tensor {
         widened.dispose();
       }
     }
-    return viewBytes(this._n.data(), dtype);
+    return viewBytes(native.data(this._n), dtype);
   }
 
   /** Nested JS arrays, like Python's `t.tolist()`: numbers, or booleans for bool tensors. */
@@ -192,7 +192,7 @@ export class Tensor {
     const flat = this.data();
     let values: ArrayLike<number | boolean>;
     if (flat instanceof BigInt64Array) values = Array.from(flat, Number);
-    else if (this._n.dtype === 'bool') values = Array.from(flat as Uint8Array, (v) => v !== 0);
+    else if (native.dtype(this._n) === 'bool') values = Array.from(flat as Uint8Array, (v) => v !== 0);
     else values = flat;
     return nest(values, this.shape) as NestedArray<number | boolean>;
   }
@@ -203,16 +203,16 @@ export class Tensor {
 
   /** PyTorch's repr, character for character. */
   toString(): string {
-    const dtype = this._n.dtype;
+    const dtype = native.dtype(this._n);
     const flat = this.data();
     const values = flat instanceof BigInt64Array ? flat : dtype === 'bool' ? Array.from(flat as Uint8Array, (v) => v !== 0) : (flat as ArrayLike<number>);
     return formatTensor({
       shape: this.shape,
       dtype: dtype as ReprDType,
-      device: this._n.device,
+      device: native.device(this._n),
       values,
       requiresGrad: this.requiresGrad,
-      gradFn: this._n.gradFnName(),
+      gradFn: native.gradFnName(this._n),
     });
   }
 
@@ -225,13 +225,13 @@ export class Tensor {
   /** Frees the native memory now; any later use throws. */
   dispose(): void {
     this._checkNotBusy('dispose');
-    this._n.dispose();
+    native.dispose(this._n);
   }
 
   /** @internal the busy error for `&mut` native methods, which napi-rs refuses while a background task holds them. */
   _checkNotBusy(what: string): void {
-    if (this._n.isBusy) throw new TorchError(`cannot ${what} a tensor that a background task (fitAsync) is using; await it or abort it first`, 'INVALID_ARGUMENT');
-    if (this._n.isReadLocked) throw new TorchError(`cannot ${what} a tensor that a background task (forwardAsync) is reading; await it first`, 'INVALID_ARGUMENT');
+    if (native.isBusy(this._n)) throw new TorchError(`cannot ${what} a tensor that a background task (fitAsync) is using; await it or abort it first`, 'INVALID_ARGUMENT');
+    if (native.isReadLocked(this._n)) throw new TorchError(`cannot ${what} a tensor that a background task (forwardAsync) is reading; await it first`, 'INVALID_ARGUMENT');
   }
 
   [Symbol.dispose](): void {
@@ -247,7 +247,7 @@ export class Tensor {
     else if (target instanceof Device) opts = { device: target };
     else if (typeof target === 'string') opts = target in DType.all ? { dtype: target as DTypeLike } : { device: target };
     else opts = checkOptions('to', target as ToOptions);
-    return new Tensor(this._n.to(dtypeName(opts.dtype), deviceString(opts.device), checkOptionalBool('to', 'copy', opts.copy)));
+    return new Tensor(native.to(this._n, dtypeName(opts.dtype), deviceString(opts.device), checkOptionalBool('to', 'copy', opts.copy)));
   }
 
   float(): Tensor { return this.to({ dtype: 'float32' }); }
@@ -259,85 +259,85 @@ export class Tensor {
   cpu(): Tensor { return this.to({ device: 'cpu' }); }
   cuda(index = 0): Tensor { return this.to({ device: `cuda:${index}` }); }
 
-  clone(): Tensor { return new Tensor(this._n.clone()); }
-  detach(): Tensor { return new Tensor(this._n.detach()); }
-  contiguous(): Tensor { return new Tensor(this._n.contiguous()); }
+  clone(): Tensor { return new Tensor(native.clone(this._n)); }
+  detach(): Tensor { return new Tensor(native.detach(this._n)); }
+  contiguous(): Tensor { return new Tensor(native.contiguous(this._n)); }
 
   // ---- arithmetic (broadcasting; numbers act like Python scalars) ---------
 
   add(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.add(other._n) : this._n.addScalar(scalarArg('add', other)));
+    return new Tensor(other instanceof Tensor ? native.add(this._n, other._n) : native.addScalar(this._n, scalarArg('add', other)));
   }
   sub(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.sub(other._n) : this._n.subScalar(scalarArg('sub', other)));
+    return new Tensor(other instanceof Tensor ? native.sub(this._n, other._n) : native.subScalar(this._n, scalarArg('sub', other)));
   }
   mul(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.mul(other._n) : this._n.mulScalar(scalarArg('mul', other)));
+    return new Tensor(other instanceof Tensor ? native.mul(this._n, other._n) : native.mulScalar(this._n, scalarArg('mul', other)));
   }
   div(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.div(other._n) : this._n.divScalar(scalarArg('div', other)));
+    return new Tensor(other instanceof Tensor ? native.div(this._n, other._n) : native.divScalar(this._n, scalarArg('div', other)));
   }
   pow(exponent: TensorOrScalar): Tensor {
-    return new Tensor(exponent instanceof Tensor ? this._n.pow(exponent._n) : this._n.powScalar(scalarArg('pow', exponent, 'exponent')));
+    return new Tensor(exponent instanceof Tensor ? native.pow(this._n, exponent._n) : native.powScalar(this._n, scalarArg('pow', exponent, 'exponent')));
   }
   remainder(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.remainder(other._n) : this._n.remainderScalar(scalarArg('remainder', other)));
+    return new Tensor(other instanceof Tensor ? native.remainder(this._n, other._n) : native.remainderScalar(this._n, scalarArg('remainder', other)));
   }
   eq(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.eq(other._n) : this._n.eqScalar(scalarArg('eq', other)));
+    return new Tensor(other instanceof Tensor ? native.eq(this._n, other._n) : native.eqScalar(this._n, scalarArg('eq', other)));
   }
   ne(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.ne(other._n) : this._n.neScalar(scalarArg('ne', other)));
+    return new Tensor(other instanceof Tensor ? native.ne(this._n, other._n) : native.neScalar(this._n, scalarArg('ne', other)));
   }
   gt(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.gt(other._n) : this._n.gtScalar(scalarArg('gt', other)));
+    return new Tensor(other instanceof Tensor ? native.gt(this._n, other._n) : native.gtScalar(this._n, scalarArg('gt', other)));
   }
   lt(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.lt(other._n) : this._n.ltScalar(scalarArg('lt', other)));
+    return new Tensor(other instanceof Tensor ? native.lt(this._n, other._n) : native.ltScalar(this._n, scalarArg('lt', other)));
   }
   ge(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.ge(other._n) : this._n.geScalar(scalarArg('ge', other)));
+    return new Tensor(other instanceof Tensor ? native.ge(this._n, other._n) : native.geScalar(this._n, scalarArg('ge', other)));
   }
   le(other: TensorOrScalar): Tensor {
-    return new Tensor(other instanceof Tensor ? this._n.le(other._n) : this._n.leScalar(scalarArg('le', other)));
+    return new Tensor(other instanceof Tensor ? native.le(this._n, other._n) : native.leScalar(this._n, scalarArg('le', other)));
   }
-  maximum(other: Tensor): Tensor { return new Tensor(this._n.maximum(tensorArg('maximum', 'other', other))); }
-  minimum(other: Tensor): Tensor { return new Tensor(this._n.minimum(tensorArg('minimum', 'other', other))); }
-  logicalAnd(other: Tensor): Tensor { return new Tensor(this._n.logicalAnd(tensorArg('logical_and', 'other', other))); }
-  logicalOr(other: Tensor): Tensor { return new Tensor(this._n.logicalOr(tensorArg('logical_or', 'other', other))); }
-  logicalNot(): Tensor { return new Tensor(this._n.logicalNot()); }
-  matmul(other: Tensor): Tensor { return new Tensor(this._n.matmul(tensorArg('matmul', 'other', other))); }
-  mm(other: Tensor): Tensor { return new Tensor(this._n.mm(tensorArg('mm', 'mat2', other))); }
+  maximum(other: Tensor): Tensor { return new Tensor(native.maximum(this._n, tensorArg('maximum', 'other', other))); }
+  minimum(other: Tensor): Tensor { return new Tensor(native.minimum(this._n, tensorArg('minimum', 'other', other))); }
+  logicalAnd(other: Tensor): Tensor { return new Tensor(native.logicalAnd(this._n, tensorArg('logical_and', 'other', other))); }
+  logicalOr(other: Tensor): Tensor { return new Tensor(native.logicalOr(this._n, tensorArg('logical_or', 'other', other))); }
+  logicalNot(): Tensor { return new Tensor(native.logicalNot(this._n)); }
+  matmul(other: Tensor): Tensor { return new Tensor(native.matmul(this._n, tensorArg('matmul', 'other', other))); }
+  mm(other: Tensor): Tensor { return new Tensor(native.mm(this._n, tensorArg('mm', 'mat2', other))); }
 
-  neg(): Tensor { return new Tensor(this._n.neg()); }
-  abs(): Tensor { return new Tensor(this._n.abs()); }
-  exp(): Tensor { return new Tensor(this._n.exp()); }
-  log(): Tensor { return new Tensor(this._n.log()); }
-  sqrt(): Tensor { return new Tensor(this._n.sqrt()); }
-  square(): Tensor { return new Tensor(this._n.square()); }
-  reciprocal(): Tensor { return new Tensor(this._n.reciprocal()); }
-  sign(): Tensor { return new Tensor(this._n.sign()); }
-  floor(): Tensor { return new Tensor(this._n.floor()); }
-  ceil(): Tensor { return new Tensor(this._n.ceil()); }
-  round(): Tensor { return new Tensor(this._n.round()); }
-  sin(): Tensor { return new Tensor(this._n.sin()); }
-  cos(): Tensor { return new Tensor(this._n.cos()); }
-  relu(): Tensor { return new Tensor(this._n.relu()); }
-  sigmoid(): Tensor { return new Tensor(this._n.sigmoid()); }
-  tanh(): Tensor { return new Tensor(this._n.tanh()); }
-  isnan(): Tensor { return new Tensor(this._n.isnan()); }
-  isfinite(): Tensor { return new Tensor(this._n.isfinite()); }
-  nonzero(): Tensor { return new Tensor(this._n.nonzero()); }
+  neg(): Tensor { return new Tensor(native.neg(this._n)); }
+  abs(): Tensor { return new Tensor(native.abs(this._n)); }
+  exp(): Tensor { return new Tensor(native.exp(this._n)); }
+  log(): Tensor { return new Tensor(native.log(this._n)); }
+  sqrt(): Tensor { return new Tensor(native.sqrt(this._n)); }
+  square(): Tensor { return new Tensor(native.square(this._n)); }
+  reciprocal(): Tensor { return new Tensor(native.reciprocal(this._n)); }
+  sign(): Tensor { return new Tensor(native.sign(this._n)); }
+  floor(): Tensor { return new Tensor(native.floor(this._n)); }
+  ceil(): Tensor { return new Tensor(native.ceil(this._n)); }
+  round(): Tensor { return new Tensor(native.round(this._n)); }
+  sin(): Tensor { return new Tensor(native.sin(this._n)); }
+  cos(): Tensor { return new Tensor(native.cos(this._n)); }
+  relu(): Tensor { return new Tensor(native.relu(this._n)); }
+  sigmoid(): Tensor { return new Tensor(native.sigmoid(this._n)); }
+  tanh(): Tensor { return new Tensor(native.tanh(this._n)); }
+  isnan(): Tensor { return new Tensor(native.isnan(this._n)); }
+  isfinite(): Tensor { return new Tensor(native.isfinite(this._n)); }
+  nonzero(): Tensor { return new Tensor(native.nonzero(this._n)); }
 
   clamp(min?: number | null, max?: number | null): Tensor {
-    return new Tensor(this._n.clamp(min ?? undefined, max ?? undefined));
+    return new Tensor(native.clamp(this._n, min ?? undefined, max ?? undefined));
   }
 
   softmax(dim: number, opts: { dtype?: DTypeLike } = {}): Tensor {
-    return new Tensor(this._n.softmax(checkInt('softmax', 'dim', dim), dtypeName(opts.dtype)));
+    return new Tensor(native.softmax(this._n, checkInt('softmax', 'dim', dim), dtypeName(opts.dtype)));
   }
   logSoftmax(dim: number, opts: { dtype?: DTypeLike } = {}): Tensor {
-    return new Tensor(this._n.logSoftmax(checkInt('log_softmax', 'dim', dim), dtypeName(opts.dtype)));
+    return new Tensor(native.logSoftmax(this._n, checkInt('log_softmax', 'dim', dim), dtypeName(opts.dtype)));
   }
 
   // ---- reductions ---------------------------------------------------------
@@ -345,12 +345,12 @@ export class Tensor {
   /** `sum()`, `sum(dim)`, `sum([d0, d1], { keepdim })`. */
   sum(dim?: number | number[] | null, opts: ReduceOptions = {}): Tensor {
     opts = checkOptions('sum', opts);
-    return new Tensor(this._n.sum(dimList('sum', dim), checkOptionalBool('sum', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
+    return new Tensor(native.sum(this._n, dimList('sum', dim), checkOptionalBool('sum', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
   }
 
   mean(dim?: number | number[] | null, opts: ReduceOptions = {}): Tensor {
     opts = checkOptions('mean', opts);
-    return new Tensor(this._n.mean(dimList('mean', dim), checkOptionalBool('mean', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
+    return new Tensor(native.mean(this._n, dimList('mean', dim), checkOptionalBool('mean', 'keepdim', opts.keepdim), dtypeName(opts.dtype)));
   }
 
   /** `max()` → the largest element; `max(dim)` → `[values, indices]`; `max(other)` → elementwise maximum. */
@@ -359,9 +359,9 @@ export class Tensor {
   max(other: Tensor): Tensor;
   max(dimOrOther?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | [Tensor, Tensor] {
     opts = checkOptions('max', opts);
-    if (dimOrOther === undefined) return new Tensor(this._n.maxAll());
+    if (dimOrOther === undefined) return new Tensor(native.maxAll(this._n));
     if (dimOrOther instanceof Tensor) return this.maximum(dimOrOther);
-    const [v, i] = this._n.maxDim(checkInt('max', 'dim', dimOrOther), checkOptionalBool('max', 'keepdim', opts.keepdim));
+    const [v, i] = native.maxDim(this._n, checkInt('max', 'dim', dimOrOther), checkOptionalBool('max', 'keepdim', opts.keepdim));
     return [new Tensor(v!), new Tensor(i!)];
   }
 
@@ -370,64 +370,64 @@ export class Tensor {
   min(other: Tensor): Tensor;
   min(dimOrOther?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | [Tensor, Tensor] {
     opts = checkOptions('min', opts);
-    if (dimOrOther === undefined) return new Tensor(this._n.minAll());
+    if (dimOrOther === undefined) return new Tensor(native.minAll(this._n));
     if (dimOrOther instanceof Tensor) return this.minimum(dimOrOther);
-    const [v, i] = this._n.minDim(checkInt('min', 'dim', dimOrOther), checkOptionalBool('min', 'keepdim', opts.keepdim));
+    const [v, i] = native.minDim(this._n, checkInt('min', 'dim', dimOrOther), checkOptionalBool('min', 'keepdim', opts.keepdim));
     return [new Tensor(v!), new Tensor(i!)];
   }
 
   argmax(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
     opts = checkOptions('argmax', opts);
-    return new Tensor(this._n.argmax(checkOptionalInt('argmax', 'dim', dim), checkOptionalBool('argmax', 'keepdim', opts.keepdim)));
+    return new Tensor(native.argmax(this._n, checkOptionalInt('argmax', 'dim', dim), checkOptionalBool('argmax', 'keepdim', opts.keepdim)));
   }
   argmin(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
     opts = checkOptions('argmin', opts);
-    return new Tensor(this._n.argmin(checkOptionalInt('argmin', 'dim', dim), checkOptionalBool('argmin', 'keepdim', opts.keepdim)));
+    return new Tensor(native.argmin(this._n, checkOptionalInt('argmin', 'dim', dim), checkOptionalBool('argmin', 'keepdim', opts.keepdim)));
   }
-  all(): Tensor { return new Tensor(this._n.all()); }
-  any(): Tensor { return new Tensor(this._n.any()); }
+  all(): Tensor { return new Tensor(native.all(this._n)); }
+  any(): Tensor { return new Tensor(native.any(this._n)); }
 
   // ---- shape --------------------------------------------------------------
 
-  reshape(...shape: (number | readonly number[])[]): Tensor { return new Tensor(this._n.reshape(sizeArgs(shape))); }
-  view(...shape: (number | readonly number[])[]): Tensor { return new Tensor(this._n.view(sizeArgs(shape))); }
-  expand(...shape: (number | readonly number[])[]): Tensor { return new Tensor(this._n.expand(sizeArgs(shape))); }
-  permute(...dims: (number | readonly number[])[]): Tensor { return new Tensor(this._n.permute(dimArgs(dims))); }
-  flatten(startDim = 0, endDim = -1): Tensor { return new Tensor(this._n.flatten(checkInt('flatten', 'start_dim', startDim), checkInt('flatten', 'end_dim', endDim))); }
-  squeeze(dim?: number): Tensor { return new Tensor(this._n.squeeze(checkOptionalInt('squeeze', 'dim', dim))); }
-  unsqueeze(dim: number): Tensor { return new Tensor(this._n.unsqueeze(checkInt('unsqueeze', 'dim', dim))); }
-  transpose(dim0: number, dim1: number): Tensor { return new Tensor(this._n.transpose(checkInt('transpose', 'dim0', dim0), checkInt('transpose', 'dim1', dim1))); }
-  t(): Tensor { return new Tensor(this._n.t()); }
+  reshape(...shape: (number | readonly number[])[]): Tensor { return new Tensor(native.reshape(this._n, sizeArgs(shape))); }
+  view(...shape: (number | readonly number[])[]): Tensor { return new Tensor(native.view(this._n, sizeArgs(shape))); }
+  expand(...shape: (number | readonly number[])[]): Tensor { return new Tensor(native.expand(this._n, sizeArgs(shape))); }
+  permute(...dims: (number | readonly number[])[]): Tensor { return new Tensor(native.permute(this._n, dimArgs(dims))); }
+  flatten(startDim = 0, endDim = -1): Tensor { return new Tensor(native.flatten(this._n, checkInt('flatten', 'start_dim', startDim), checkInt('flatten', 'end_dim', endDim))); }
+  squeeze(dim?: number): Tensor { return new Tensor(native.squeeze(this._n, checkOptionalInt('squeeze', 'dim', dim))); }
+  unsqueeze(dim: number): Tensor { return new Tensor(native.unsqueeze(this._n, checkInt('unsqueeze', 'dim', dim))); }
+  transpose(dim0: number, dim1: number): Tensor { return new Tensor(native.transpose(this._n, checkInt('transpose', 'dim0', dim0), checkInt('transpose', 'dim1', dim1))); }
+  t(): Tensor { return new Tensor(native.t(this._n)); }
 
   // ---- indexing -----------------------------------------------------------
 
   /** `t[i]` along `dim` (the dimension is removed). */
-  select(dim: number, index: number): Tensor { return new Tensor(this._n.select(checkInt('select', 'dim', dim), checkInt('select', 'index', index))); }
+  select(dim: number, index: number): Tensor { return new Tensor(native.select(this._n, checkInt('select', 'dim', dim), checkInt('select', 'index', index))); }
   /** Python's `t[start:end:step]` along `dim`; null/undefined ends mean the edges. */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    return new Tensor(this._n.slice(checkInt('slice', 'dim', dim), checkOptionalInt('slice', 'start', start), checkOptionalInt('slice', 'end', end), checkInt('slice', 'step', step)));
+    return new Tensor(native.slice(this._n, checkInt('slice', 'dim', dim), checkOptionalInt('slice', 'start', start), checkOptionalInt('slice', 'end', end), checkInt('slice', 'step', step)));
   }
   narrow(dim: number, start: number, length: number): Tensor {
-    return new Tensor(this._n.narrow(checkInt('narrow', 'dim', dim), checkInt('narrow', 'start', start), checkInt('narrow', 'length', length)));
+    return new Tensor(native.narrow(this._n, checkInt('narrow', 'dim', dim), checkInt('narrow', 'start', start), checkInt('narrow', 'length', length)));
   }
-  indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(this._n.indexSelect(checkInt('index_select', 'dim', dim), tensorArg('index_select', 'index', index))); }
+  indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(native.indexSelect(this._n, checkInt('index_select', 'dim', dim), tensorArg('index_select', 'index', index))); }
   /** `t[mask]` (bool mask) or `t[indices]` (int64 indices into dim 0). */
-  index(indices: Tensor): Tensor { return new Tensor(this._n.index(tensorArg('index', 'indices', indices))); }
-  maskedSelect(mask: Tensor): Tensor { return new Tensor(this._n.maskedSelect(tensorArg('masked_select', 'mask', mask))); }
-  maskedFill(mask: Tensor, value: number): Tensor { return new Tensor(this._n.maskedFill(tensorArg('masked_fill', 'mask', mask), checkNumber('masked_fill', 'value', value))); }
-  gather(dim: number, index: Tensor): Tensor { return new Tensor(this._n.gather(checkInt('gather', 'dim', dim), tensorArg('gather', 'index', index))); }
+  index(indices: Tensor): Tensor { return new Tensor(native.index(this._n, tensorArg('index', 'indices', indices))); }
+  maskedSelect(mask: Tensor): Tensor { return new Tensor(native.maskedSelect(this._n, tensorArg('masked_select', 'mask', mask))); }
+  maskedFill(mask: Tensor, value: number): Tensor { return new Tensor(native.maskedFill(this._n, tensorArg('masked_fill', 'mask', mask), checkNumber('masked_fill', 'value', value))); }
+  gather(dim: number, index: Tensor): Tensor { return new Tensor(native.gather(this._n, checkInt('gather', 'dim', dim), tensorArg('gather', 'index', index))); }
   /** `torch.where(condition, this, other)`. */
-  where(condition: Tensor, other: Tensor): Tensor { return new Tensor(this._n.where(tensorArg('where', 'condition', condition), tensorArg('where', 'other', other))); }
+  where(condition: Tensor, other: Tensor): Tensor { return new Tensor(native.where(this._n, tensorArg('where', 'condition', condition), tensorArg('where', 'other', other))); }
 
   // ---- in place (trailing underscore, as in PyTorch) ------------------------
 
-  zero_(): this { this._checkNotBusy('modify'); this._n.zero_(); return this; }
-  fill_(value: number | boolean): this { this._checkNotBusy('modify'); this._n.fill_(checkNumber('fill_', 'value', value)); return this; }
-  copy_(src: Tensor): this { this._checkNotBusy('modify'); this._n.copy_(tensorArg('copy_', 'src', src)); return this; }
-  add_(other: Tensor): this { this._checkNotBusy('modify'); this._n.add_(tensorArg('add_', 'other', other)); return this; }
-  mul_(value: number): this { this._checkNotBusy('modify'); this._n.mulScalar_(checkNumber('mul_', 'other', value)); return this; }
-  uniform_(from = 0, to = 1): this { this._checkNotBusy('modify'); this._n.uniform_(checkNumber('uniform_', 'from', from), checkNumber('uniform_', 'to', to)); return this; }
-  normal_(mean = 0, std = 1): this { this._checkNotBusy('modify'); this._n.normal_(checkNumber('normal_', 'mean', mean), checkNumber('normal_', 'std', std)); return this; }
+  zero_(): this { this._checkNotBusy('modify'); native.zero_(this._n); return this; }
+  fill_(value: number | boolean): this { this._checkNotBusy('modify'); native.fill_(this._n, checkNumber('fill_', 'value', value)); return this; }
+  copy_(src: Tensor): this { this._checkNotBusy('modify'); native.copy_(this._n, tensorArg('copy_', 'src', src)); return this; }
+  add_(other: Tensor): this { this._checkNotBusy('modify'); native.add_(this._n, tensorArg('add_', 'other', other)); return this; }
+  mul_(value: number): this { this._checkNotBusy('modify'); native.mulScalar_(this._n, checkNumber('mul_', 'other', value)); return this; }
+  uniform_(from = 0, to = 1): this { this._checkNotBusy('modify'); native.uniform_(this._n, checkNumber('uniform_', 'from', from), checkNumber('uniform_', 'to', to)); return this; }
+  normal_(mean = 0, std = 1): this { this._checkNotBusy('modify'); native.normal_(this._n, checkNumber('normal_', 'mean', mean), checkNumber('normal_', 'std', std)); return this; }
 
   // ---- autograd -------------------------------------------------------------
 
@@ -441,13 +441,13 @@ export class Tensor {
         throw argumentError(`Mismatch in shape: grad_output[0] has a shape of torch.Size([${given.join(', ')}]) and output[0] has a shape of torch.Size([${own.join(', ')}]).`);
       }
     }
-    this._n.backward(gradient?._n, opts.retainGraph);
+    native.backward(this._n, gradient?._n, opts.retainGraph);
     backwardPasses++;
   }
 
-  equal(other: Tensor): boolean { return this._n.equal(tensorArg('equal', 'other', other)); }
+  equal(other: Tensor): boolean { return native.equal(this._n, tensorArg('equal', 'other', other)); }
   allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
-    return this._n.allclose(tensorArg('allclose', 'other', other), opts.rtol, opts.atol, opts.equalNan);
+    return native.allclose(this._n, tensorArg('allclose', 'other', other), opts.rtol, opts.atol, opts.equalNan);
   }
 }
 

@@ -289,7 +289,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     model.eval();
     throw err;
   }
-  for (const t of busy) t._n.setBusy(true);
+  for (const t of busy) native.setBusy(t._n, true);
   model._busy++;
   opts.optimizer._busy++;
   try {
@@ -302,7 +302,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     done();
     model._busy--;
     opts.optimizer._busy--;
-    for (const t of busy) t._n.setBusy(false);
+    for (const t of busy) native.setBusy(t._n, false);
     model.eval();
   }
 }

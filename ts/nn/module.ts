@@ -7,7 +7,7 @@ import { DType, type DTypeLike } from '../dtype';
 import { Device, type DeviceLike } from '../device';
 import { enableGrad, noGrad, isGradEnabled } from '../autograd';
 import { argumentError, TorchError } from '../errors';
-import { native } from '../native';
+import { native, type NativeTensor } from '../native';
 import { cat } from '../ops';
 import { startBackgroundTask } from '../background';
 import { checkOptionalBool, checkOptions, describe } from '../validate';
@@ -120,14 +120,14 @@ export class Module {
     const options = { layers, training: this.training, gradEnabled: isGradEnabled(), batchSize };
     const { handle, done } = startBackgroundTask(signal);
     const readOnly = [...params, input];
-    let promise: Promise<InstanceType<typeof native.Tensor>>;
+    let promise: Promise<NativeTensor>;
     try {
       promise = native.forwardAsync(params.map((p) => p._n), input._n, options, handle);
     } catch (err) {
       done();
       throw err;
     }
-    for (const t of readOnly) t._n.setReadLocked(true);
+    for (const t of readOnly) native.setReadLocked(t._n, true);
     this._readers++;
     try {
       return new Tensor(await promise);
@@ -137,7 +137,7 @@ export class Module {
     } finally {
       done();
       this._readers--;
-      for (const t of readOnly) t._n.setReadLocked(false);
+      for (const t of readOnly) native.setReadLocked(t._n, false);
     }
   }
 

@@ -3,7 +3,7 @@
 // `paramGroups` as in PyTorch; changes there (schedulers, loaded state dicts)
 // reach the native engine at the next step, and so do parameters that
 // Module.to() moved or cast after the optimizer was built.
-import type { NativeOptimizer, NativeTensor } from '../native';
+import { native, type NativeOptimizer, type NativeTensor } from '../native';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
 import { Tensor } from '../tensor';
@@ -116,7 +116,7 @@ export abstract class Optimizer<H extends { lr: number }> {
   step(): void {
     if (this._busy > 0) throw argumentError('optimizer is busy: a background task (fitAsync) is using it; await it or abort it first');
     for (const group of this.paramGroups) {
-      if (group.params.some((p) => p._n.isReadLocked)) throw argumentError('optimizer.step(): a parameter is being read by forwardAsync; await it first');
+      if (group.params.some((p) => native.isReadLocked(p._n))) throw argumentError('optimizer.step(): a parameter is being read by forwardAsync; await it first');
     }
     this._syncEngines();
     for (const engine of this._engines) engine.step();

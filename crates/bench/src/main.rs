@@ -32,12 +32,18 @@ struct Data {
 
 fn read_f32(path: &str) -> Result<Vec<f32>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
 }
 
 fn read_i64(path: &str) -> Result<Vec<i64>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    Ok(bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect())
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+        .collect())
 }
 
 fn load_split(dir: &str, x: &str, y: &str) -> Result<Split, String> {
@@ -47,7 +53,10 @@ fn load_split(dir: &str, x: &str, y: &str) -> Result<Split, String> {
     if xs.len() as i64 != 2 * n {
         return Err(format!("{x}: {} floats for {n} labels", xs.len()));
     }
-    Ok(Split { x: Tensor::from_slice(&xs).view([n, 2]), y: Tensor::from_slice(&ys) })
+    Ok(Split {
+        x: Tensor::from_slice(&xs).view([n, 2]),
+        y: Tensor::from_slice(&ys),
+    })
 }
 
 /// PyTorch-initialised Linear layers (nn.Linear's reset_parameters, in
@@ -71,7 +80,10 @@ fn core_model(sizes: &[i64]) -> Sequential {
         if i > 0 {
             layers.push(Layer::ReLU);
         }
-        layers.push(Layer::Linear { weight, bias: Some(bias) });
+        layers.push(Layer::Linear {
+            weight,
+            bias: Some(bias),
+        });
     }
     Sequential { layers }
 }
@@ -90,10 +102,19 @@ impl RawModel {
         let params = pytorch_linears(sizes)
             .iter()
             .enumerate()
-            .map(|(i, (w, b))| (root.var_copy(&format!("w{i}"), w), root.var_copy(&format!("b{i}"), b)))
+            .map(|(i, (w, b))| {
+                (
+                    root.var_copy(&format!("w{i}"), w),
+                    root.var_copy(&format!("b{i}"), b),
+                )
+            })
             .collect();
         let opt = nn::Adam::default().build(&vs, lr).unwrap();
-        Self { _vs: vs, params, opt }
+        Self {
+            _vs: vs,
+            params,
+            opt,
+        }
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
@@ -122,7 +143,10 @@ impl RawModel {
     fn evaluate(&self, split: &Split) -> (f64, f64) {
         let _guard = tch::no_grad_guard();
         let out = self.forward(&split.x);
-        (Self::loss(&out, &split.y).double_value(&[]), accuracy(&out, &split.y).unwrap())
+        (
+            Self::loss(&out, &split.y).double_value(&[]),
+            accuracy(&out, &split.y).unwrap(),
+        )
     }
 }
 
@@ -134,13 +158,34 @@ fn w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, String> {
     match variant {
         Variant::Core => {
             let model = core_model(&sizes);
-            let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001)).map_err(|e| e.to_string())?;
+            let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001))
+                .map_err(|e| e.to_string())?;
             let loss = Loss::cross_entropy();
-            let cfg = FitConfig { epochs, batch_size: None, shuffle: true, evaluate: true, ..Default::default() };
+            let cfg = FitConfig {
+                epochs,
+                batch_size: None,
+                shuffle: true,
+                evaluate: true,
+                ..Default::default()
+            };
             start = Instant::now();
-            let history = fit(&model, &loss, &mut opt, train, Some(test), &cfg, &mut |_| true).map_err(|e| e.to_string())?;
+            let history = fit(
+                &model,
+                &loss,
+                &mut opt,
+                train,
+                Some(test),
+                &cfg,
+                &mut |_| true,
+            )
+            .map_err(|e| e.to_string())?;
             let r = history.last().ok_or("no epochs")?;
-            last = (r.train_loss, r.train_accuracy.unwrap_or(f64::NAN), r.test_loss.unwrap_or(f64::NAN), r.test_accuracy.unwrap_or(f64::NAN));
+            last = (
+                r.train_loss,
+                r.train_accuracy.unwrap_or(f64::NAN),
+                r.test_loss.unwrap_or(f64::NAN),
+                r.test_accuracy.unwrap_or(f64::NAN),
+            );
         }
         Variant::Raw => {
             let mut model = RawModel::new(&sizes, 0.001);
@@ -169,13 +214,22 @@ fn profile_w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, St
     let (train, test) = data.w1.as_ref().ok_or("setup w1 first")?;
     let sizes = [2, 8, 4, 2];
     let mut ph = [0f64; 7];
-    let names = ["zero_grad", "forward", "loss", "backward", "step", "eval_train", "eval_test"];
+    let names = [
+        "zero_grad",
+        "forward",
+        "loss",
+        "backward",
+        "step",
+        "eval_train",
+        "eval_test",
+    ];
     let mut extra: Vec<(String, f64)> = vec![];
     let now = Instant::now;
     match variant {
         Variant::Core => {
             let model = core_model(&sizes);
-            let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001)).map_err(|e| e.to_string())?;
+            let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001))
+                .map_err(|e| e.to_string())?;
             let loss = Loss::cross_entropy();
             let mut nocheck = 0.0;
             let mut none_grad = 0.0;
@@ -206,7 +260,9 @@ fn profile_w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, St
                     // the same loss without the per-call label check (check once per fit instead)
                     let _g = tch::no_grad_guard();
                     let t0 = now();
-                    let _ = out.cross_entropy_loss::<Tensor>(&train.y, None, Reduction::Mean, -100, 0.0).double_value(&[]);
+                    let _ = out
+                        .cross_entropy_loss::<Tensor>(&train.y, None, Reduction::Mean, -100, 0.0)
+                        .double_value(&[]);
                     nocheck += t0.elapsed().as_secs_f64();
                     let t1 = now();
                     let _ = loss.forward(&out, &train.y).unwrap().double_value(&[]);
@@ -254,9 +310,17 @@ fn profile_w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, St
         }
     }
     let us = |v: f64| v * 1e6 / epochs as f64;
-    let mut parts: Vec<String> = names.iter().zip(ph.iter()).map(|(n, v)| format!("\"{n}\":{:.2}", us(*v))).collect();
+    let mut parts: Vec<String> = names
+        .iter()
+        .zip(ph.iter())
+        .map(|(n, v)| format!("\"{n}\":{:.2}", us(*v)))
+        .collect();
     parts.extend(extra.iter().map(|(n, v)| format!("\"{n}\":{:.2}", us(*v))));
-    Ok(format!("{{\"usPerEpoch\":{{{}}},\"total\":{:.2}}}", parts.join(","), us(ph.iter().sum())))
+    Ok(format!(
+        "{{\"usPerEpoch\":{{{}}},\"total\":{:.2}}}",
+        parts.join(","),
+        us(ph.iter().sum())
+    ))
 }
 
 fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<String, String> {
@@ -275,11 +339,22 @@ fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<
     match variant {
         Variant::Core => {
             let model = core_model(&sizes);
-            let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001)).map_err(|e| e.to_string())?;
+            let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.001))
+                .map_err(|e| e.to_string())?;
             let loss = Loss::cross_entropy();
-            let cfg = FitConfig { epochs: 1, batch_size: Some(bs), shuffle: true, evaluate: false, ..Default::default() };
-            let split = Split { x: x.shallow_clone(), y: y.shallow_clone() };
-            let history = fit(&model, &loss, &mut opt, &split, None, &cfg, &mut |_| true).map_err(|e| e.to_string())?;
+            let cfg = FitConfig {
+                epochs: 1,
+                batch_size: Some(bs),
+                shuffle: true,
+                evaluate: false,
+                ..Default::default()
+            };
+            let split = Split {
+                x: x.shallow_clone(),
+                y: y.shallow_clone(),
+            };
+            let history = fit(&model, &loss, &mut opt, &split, None, &cfg, &mut |_| true)
+                .map_err(|e| e.to_string())?;
             train_seconds = start.elapsed().as_secs_f64();
             final_loss = history.last().map(|r| r.train_loss).unwrap_or(f64::NAN);
             drop(opt);
@@ -323,8 +398,14 @@ fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<
 
 fn w3(op: &str, calls: u64) -> Result<String, String> {
     let (a, b) = match op {
-        "add" => (Tensor::ones([2, 2], (Kind::Float, Device::Cpu)), Tensor::ones([2, 2], (Kind::Float, Device::Cpu))),
-        "matmul" => (Tensor::ones([8, 8], (Kind::Float, Device::Cpu)), Tensor::ones([8, 8], (Kind::Float, Device::Cpu))),
+        "add" => (
+            Tensor::ones([2, 2], (Kind::Float, Device::Cpu)),
+            Tensor::ones([2, 2], (Kind::Float, Device::Cpu)),
+        ),
+        "matmul" => (
+            Tensor::ones([8, 8], (Kind::Float, Device::Cpu)),
+            Tensor::ones([8, 8], (Kind::Float, Device::Cpu)),
+        ),
         other => return Err(format!("unknown op {other}")),
     };
     let start = Instant::now();
@@ -344,14 +425,26 @@ fn w3(op: &str, calls: u64) -> Result<String, String> {
 }
 
 fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, String> {
-    let arg = |i: usize| words.get(i).copied().ok_or_else(|| format!("missing argument {i} in {words:?}"));
-    let num = |i: usize| -> Result<i64, String> { arg(i)?.parse::<i64>().map_err(|e| e.to_string()) };
+    let arg = |i: usize| {
+        words
+            .get(i)
+            .copied()
+            .ok_or_else(|| format!("missing argument {i} in {words:?}"))
+    };
+    let num =
+        |i: usize| -> Result<i64, String> { arg(i)?.parse::<i64>().map_err(|e| e.to_string()) };
     match words.first().copied().unwrap_or("") {
         "hello" => Ok(format!(
             "{{\"variant\":\"{}\",\"threads\":{},\"tch\":\"0.24.0\",\"ompWaitPolicy\":{}}}",
-            if variant == Variant::Core { "core" } else { "raw" },
+            if variant == Variant::Core {
+                "core"
+            } else {
+                "raw"
+            },
             tch::get_num_threads(),
-            std::env::var("OMP_WAIT_POLICY").map(|v| json_string(&v)).unwrap_or_else(|_| "null".into())
+            std::env::var("OMP_WAIT_POLICY")
+                .map(|v| json_string(&v))
+                .unwrap_or_else(|_| "null".into())
         )),
         "threads" => {
             tch::set_num_threads(num(1)? as i32);
@@ -360,7 +453,12 @@ fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, S
         "setup" => {
             let dir = arg(2)?;
             match arg(1)? {
-                "w1" => data.w1 = Some((load_split(dir, "w1_xtr", "w1_ytr")?, load_split(dir, "w1_xte", "w1_yte")?)),
+                "w1" => {
+                    data.w1 = Some((
+                        load_split(dir, "w1_xtr", "w1_ytr")?,
+                        load_split(dir, "w1_xte", "w1_yte")?,
+                    ))
+                }
                 "w2" => data.w2 = Some(load_split(dir, "w2_x", "w2_y")?),
                 "w3" => {}
                 other => return Err(format!("unknown workload {other}")),
@@ -417,7 +515,9 @@ fn main() {
         if words.is_empty() {
             continue;
         }
-        let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(variant, &mut data, &words))) {
+        let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle(variant, &mut data, &words)
+        })) {
             Ok(Ok(json)) => json,
             Ok(Err(e)) => format!("{{\"error\":{}}}", json_string(&e)),
             Err(_) => "{\"error\":\"panic\"}".into(),

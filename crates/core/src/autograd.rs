@@ -8,7 +8,9 @@ fn last_libtorch_error() -> Result<()> {
     if ptr.is_null() {
         return Ok(());
     }
-    let text = unsafe { std::ffi::CStr::from_ptr(ptr) }.to_string_lossy().into_owned();
+    let text = unsafe { std::ffi::CStr::from_ptr(ptr) }
+        .to_string_lossy()
+        .into_owned();
     unsafe { libc::free(ptr as *mut libc::c_void) };
     Err(tch::TchError::Torch(text).into())
 }
@@ -18,12 +20,22 @@ fn last_libtorch_error() -> Result<()> {
 /// with respect to `t` is exactly `gradient`.
 pub fn backward(t: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
     if !t.requires_grad() {
-        return Err(Error::invalid("element 0 of tensors does not require grad and does not have a grad_fn"));
+        return Err(Error::invalid(
+            "element 0 of tensors does not require grad and does not have a grad_fn",
+        ));
     }
     let root = match gradient {
         Some(g) => {
             if g.size() != t.size() {
-                let size = |s: Vec<i64>| format!("torch.Size([{}])", s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+                let size = |s: Vec<i64>| {
+                    format!(
+                        "torch.Size([{}])",
+                        s.iter()
+                            .map(|d| d.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
                 return Err(Error::invalid(format!(
                     "Mismatch in shape: grad_output[0] has a shape of {} and output[0] has a shape of {}.",
                     size(g.size()),
@@ -33,7 +45,9 @@ pub fn backward(t: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Re
             t.f_mul(g)?.f_sum(t.kind())?
         }
         None if t.numel() != 1 => {
-            return Err(Error::invalid("grad can be implicitly created only for scalar outputs"));
+            return Err(Error::invalid(
+                "grad can be implicitly created only for scalar outputs",
+            ));
         }
         None => t.shallow_clone(),
     };
@@ -59,7 +73,14 @@ mod tests {
         assert_eq!(g, vec![4.0, 6.0, 6.0]);
         // and now it is freed: libtorch's error comes back as an Err
         let err = backward(&y.sum(Kind::Float), None, false).unwrap_err();
-        assert!(err.to_string().contains("backward through the graph a second time"), "{err}");
-        assert!(backward(&y, None, false).unwrap_err().to_string().contains("scalar outputs"));
+        assert!(
+            err.to_string()
+                .contains("backward through the graph a second time"),
+            "{err}"
+        );
+        assert!(backward(&y, None, false)
+            .unwrap_err()
+            .to_string()
+            .contains("scalar outputs"));
     }
 }

@@ -48,7 +48,10 @@ impl From<tch::TchError> for Error {
             tch::TchError::Torch(text) => text.clone(),
             other => other.to_string(),
         };
-        Error::Torch { summary: summarize_libtorch_message(&detail), detail }
+        Error::Torch {
+            summary: summarize_libtorch_message(&detail),
+            detail,
+        }
     }
 }
 
@@ -59,7 +62,10 @@ mod tests {
     #[test]
     fn keeps_first_line_of_libtorch_message() {
         let text = "mat1 and mat2 shapes cannot be multiplied (2x2 and 3x1)\nException raised from meta at foo.cpp:1 (most recent call first):\nframe #0: bar";
-        assert_eq!(summarize_libtorch_message(text), "mat1 and mat2 shapes cannot be multiplied (2x2 and 3x1)");
+        assert_eq!(
+            summarize_libtorch_message(text),
+            "mat1 and mat2 shapes cannot be multiplied (2x2 and 3x1)"
+        );
     }
 
     #[test]

@@ -30,12 +30,18 @@ fn forward_chunks(model: &Sequential, input: &Tensor, cfg: &ForwardConfig) -> Re
     if stopped() {
         return Err(Error::Cancelled);
     }
-    let Some(batch) = cfg.batch_size else { return model.forward(input, cfg.training) };
+    let Some(batch) = cfg.batch_size else {
+        return model.forward(input, cfg.training);
+    };
     if batch <= 0 {
-        return Err(Error::invalid(format!("batch_size should be a positive integer value, but got batch_size={batch}")));
+        return Err(Error::invalid(format!(
+            "batch_size should be a positive integer value, but got batch_size={batch}"
+        )));
     }
     if input.dim() == 0 {
-        return Err(Error::invalid("batch_size needs an input with a batch dimension (dim 0), got a 0-d tensor"));
+        return Err(Error::invalid(
+            "batch_size needs an input with a batch dimension (dim 0), got a 0-d tensor",
+        ));
     }
     let rows = input.size()[0];
     if rows <= batch {
@@ -64,11 +70,24 @@ mod tests {
         tch::manual_seed(0);
         let w = Tensor::randn([3, 2], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         let b = Tensor::randn([3], (Kind::Float, Device::Cpu)).set_requires_grad(true);
-        Sequential { layers: vec![Layer::Linear { weight: w, bias: Some(b) }, Layer::ReLU] }
+        Sequential {
+            layers: vec![
+                Layer::Linear {
+                    weight: w,
+                    bias: Some(b),
+                },
+                Layer::ReLU,
+            ],
+        }
     }
 
     fn cfg(grad_enabled: bool, batch_size: Option<i64>) -> ForwardConfig<'static> {
-        ForwardConfig { training: false, grad_enabled, batch_size, stop: None }
+        ForwardConfig {
+            training: false,
+            grad_enabled,
+            batch_size,
+            stop: None,
+        }
     }
 
     #[test]
@@ -89,8 +108,13 @@ mod tests {
         let x = Tensor::randn([4, 2], (Kind::Float, Device::Cpu));
         let before = set_grad_enabled(true);
         assert!(forward(&m, &x, &cfg(true, None)).unwrap().requires_grad());
-        assert!(!forward(&m, &x, &cfg(false, Some(2))).unwrap().requires_grad());
-        assert!(set_grad_enabled(before), "grad mode restored after a no-grad forward");
+        assert!(!forward(&m, &x, &cfg(false, Some(2)))
+            .unwrap()
+            .requires_grad());
+        assert!(
+            set_grad_enabled(before),
+            "grad mode restored after a no-grad forward"
+        );
     }
 
     #[test]
@@ -98,11 +122,19 @@ mod tests {
         let m = model();
         let x = Tensor::randn([4, 2], (Kind::Float, Device::Cpu));
         let stop = AtomicBool::new(true);
-        let stopped = ForwardConfig { stop: Some(&stop), ..cfg(false, Some(1)) };
+        let stopped = ForwardConfig {
+            stop: Some(&stop),
+            ..cfg(false, Some(1))
+        };
         assert!(matches!(forward(&m, &x, &stopped), Err(Error::Cancelled)));
-        let err = forward(&m, &x, &cfg(false, Some(0))).unwrap_err().to_string();
+        let err = forward(&m, &x, &cfg(false, Some(0)))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("batch_size=0"), "{err}");
         let scalar = Tensor::from(1.0f32);
-        assert!(forward(&m, &scalar, &cfg(false, Some(2))).unwrap_err().to_string().contains("0-d"));
+        assert!(forward(&m, &scalar, &cfg(false, Some(2)))
+            .unwrap_err()
+            .to_string()
+            .contains("0-d"));
     }
 }

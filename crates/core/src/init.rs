@@ -12,7 +12,11 @@ fn leaky_relu_gain(negative_slope: f64) -> f64 {
 fn fan_in(weight: &Tensor) -> i64 {
     let size = weight.size();
     let receptive: i64 = size.iter().skip(2).product();
-    if size.len() < 2 { 0 } else { size[1] * receptive }
+    if size.len() < 2 {
+        0
+    } else {
+        size[1] * receptive
+    }
 }
 
 /// `init.kaiming_uniform_(w, a)`: U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan_in).
@@ -30,7 +34,11 @@ pub fn linear_reset_parameters(weight: &mut Tensor, bias: Option<&mut Tensor>) -
     kaiming_uniform_(weight, 5.0f64.sqrt())?;
     if let Some(bias) = bias {
         let fan_in = fan_in(weight);
-        let bound = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
+        let bound = if fan_in > 0 {
+            1.0 / (fan_in as f64).sqrt()
+        } else {
+            0.0
+        };
         let _guard = tch::no_grad_guard();
         let _ = bias.f_uniform_(-bound, bound)?;
     }

@@ -38,7 +38,11 @@ pub fn kind_name(kind: Kind) -> &'static str {
 
 /// 'cpu', 'cuda', 'cuda:N', 'mps' (PyTorch's spellings).
 pub fn parse_device(name: &str) -> Result<Device> {
-    let bad = || Error::invalid(format!("Expected one of cpu, cuda, mps device type at start of device string: {name}"));
+    let bad = || {
+        Error::invalid(format!(
+            "Expected one of cpu, cuda, mps device type at start of device string: {name}"
+        ))
+    };
     let (kind, index) = match name.split_once(':') {
         Some((k, i)) => (k, Some(i.parse::<usize>().map_err(|_| bad())?)),
         None => (name, None),
@@ -66,7 +70,9 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in ["float32", "float64", "float16", "bfloat16", "int32", "int64", "uint8", "bool"] {
+        for name in [
+            "float32", "float64", "float16", "bfloat16", "int32", "int64", "uint8", "bool",
+        ] {
             assert_eq!(kind_name(parse_kind(name).unwrap()), name);
         }
         assert!(parse_kind("complex7").is_err());

@@ -7,13 +7,21 @@ use tch::{Device, Kind, Reduction, Tensor};
 /// A built-in layer; parameters are shallow clones sharing storage with the
 /// tensors the JS side holds, so in-place updates are seen by both.
 pub enum Layer {
-    Linear { weight: Tensor, bias: Option<Tensor> },
+    Linear {
+        weight: Tensor,
+        bias: Option<Tensor>,
+    },
     ReLU,
     Sigmoid,
     Tanh,
     Identity,
-    Flatten { start_dim: i64, end_dim: i64 },
-    Dropout { p: f64 },
+    Flatten {
+        start_dim: i64,
+        end_dim: i64,
+    },
+    Dropout {
+        p: f64,
+    },
 }
 
 impl Layer {
@@ -52,7 +60,11 @@ impl Sequential {
     }
 
     pub fn parameters(&self) -> Vec<Tensor> {
-        self.layers.iter().flat_map(|l| l.parameters()).map(|t| t.shallow_clone()).collect()
+        self.layers
+            .iter()
+            .flat_map(|l| l.parameters())
+            .map(|t| t.shallow_clone())
+            .collect()
     }
 }
 
@@ -61,21 +73,43 @@ pub fn parse_reduction(name: &str) -> Result<Reduction> {
         "mean" => Ok(Reduction::Mean),
         "sum" => Ok(Reduction::Sum),
         "none" => Ok(Reduction::None),
-        other => Err(Error::invalid(format!("{other} is not a valid value for reduction"))),
+        other => Err(Error::invalid(format!(
+            "{other} is not a valid value for reduction"
+        ))),
     }
 }
 
 /// Loss functions with PyTorch's options.
 pub enum Loss {
-    CrossEntropy { weight: Option<Tensor>, reduction: Reduction, ignore_index: i64, label_smoothing: f64 },
-    Nll { weight: Option<Tensor>, reduction: Reduction, ignore_index: i64 },
-    Mse { reduction: Reduction },
-    BceWithLogits { weight: Option<Tensor>, pos_weight: Option<Tensor>, reduction: Reduction },
+    CrossEntropy {
+        weight: Option<Tensor>,
+        reduction: Reduction,
+        ignore_index: i64,
+        label_smoothing: f64,
+    },
+    Nll {
+        weight: Option<Tensor>,
+        reduction: Reduction,
+        ignore_index: i64,
+    },
+    Mse {
+        reduction: Reduction,
+    },
+    BceWithLogits {
+        weight: Option<Tensor>,
+        pos_weight: Option<Tensor>,
+        reduction: Reduction,
+    },
 }
 
 impl Loss {
     pub fn cross_entropy() -> Self {
-        Loss::CrossEntropy { weight: None, reduction: Reduction::Mean, ignore_index: -100, label_smoothing: 0.0 }
+        Loss::CrossEntropy {
+            weight: None,
+            reduction: Reduction::Mean,
+            ignore_index: -100,
+            label_smoothing: 0.0,
+        }
     }
 
     pub fn forward(&self, input: &Tensor, target: &Tensor) -> Result<Tensor> {
@@ -97,7 +131,9 @@ impl Loss {
     /// classification losses; other losses have nothing to check.
     pub fn check_targets(&self, input: &Tensor, target: &Tensor) -> Result<()> {
         match self {
-            Loss::CrossEntropy { ignore_index, .. } | Loss::Nll { ignore_index, .. } => check_class_targets(input, target, *ignore_index),
+            Loss::CrossEntropy { ignore_index, .. } | Loss::Nll { ignore_index, .. } => {
+                check_class_targets(input, target, *ignore_index)
+            }
             _ => Ok(()),
         }
     }
@@ -105,14 +141,34 @@ impl Loss {
     /// `forward` without `check_targets`, for loops that checked their targets once.
     pub fn forward_unchecked(&self, input: &Tensor, target: &Tensor) -> Result<Tensor> {
         Ok(match self {
-            Loss::CrossEntropy { weight, reduction, ignore_index, label_smoothing } => {
-                input.f_cross_entropy_loss(target, weight.as_ref(), *reduction, *ignore_index, *label_smoothing)?
-            }
-            Loss::Nll { weight, reduction, ignore_index } => input.f_nll_loss(target, weight.as_ref(), *reduction, *ignore_index)?,
+            Loss::CrossEntropy {
+                weight,
+                reduction,
+                ignore_index,
+                label_smoothing,
+            } => input.f_cross_entropy_loss(
+                target,
+                weight.as_ref(),
+                *reduction,
+                *ignore_index,
+                *label_smoothing,
+            )?,
+            Loss::Nll {
+                weight,
+                reduction,
+                ignore_index,
+            } => input.f_nll_loss(target, weight.as_ref(), *reduction, *ignore_index)?,
             Loss::Mse { reduction } => input.f_mse_loss(target, *reduction)?,
-            Loss::BceWithLogits { weight, pos_weight, reduction } => {
-                input.f_binary_cross_entropy_with_logits(target, weight.as_ref(), pos_weight.as_ref(), *reduction)?
-            }
+            Loss::BceWithLogits {
+                weight,
+                pos_weight,
+                reduction,
+            } => input.f_binary_cross_entropy_with_logits(
+                target,
+                weight.as_ref(),
+                pos_weight.as_ref(),
+                *reduction,
+            )?,
         })
     }
 
@@ -128,12 +184,19 @@ fn check_class_targets(input: &Tensor, target: &Tensor, ignore_index: i64) -> Re
     if target.kind() != Kind::Int64 || target.dim() + 1 != input.dim() {
         return Ok(()); // probability targets or a shape libtorch explains well
     }
-    let classes = if input.dim() >= 2 { input.size()[1] } else { input.size()[0] };
+    let classes = if input.dim() >= 2 {
+        input.size()[1]
+    } else {
+        input.size()[0]
+    };
     if target.numel() == 0 {
         return Ok(());
     }
     let valid = target.f_ne(ignore_index)?;
-    let bad = target.f_lt(0)?.f_logical_or(&target.f_ge(classes)?)?.f_logical_and(&valid)?;
+    let bad = target
+        .f_lt(0)?
+        .f_logical_or(&target.f_ge(classes)?)?
+        .f_logical_and(&valid)?;
     if bad.f_any()?.f_int64_value(&[])? != 0 {
         let first = target.f_masked_select(&bad)?.f_int64_value(&[0])?;
         return Err(Error::invalid(format!("Target {first} is out of bounds: expected class indices in [0, {}) for {classes} classes", classes)));
@@ -150,7 +213,15 @@ mod tests {
     fn sequential_forward_shapes() {
         let w = Tensor::ones([3, 2], (Kind::Float, Device::Cpu));
         let b = Tensor::zeros([3], (Kind::Float, Device::Cpu));
-        let model = Sequential { layers: vec![Layer::Linear { weight: w, bias: Some(b) }, Layer::ReLU] };
+        let model = Sequential {
+            layers: vec![
+                Layer::Linear {
+                    weight: w,
+                    bias: Some(b),
+                },
+                Layer::ReLU,
+            ],
+        };
         let x = Tensor::from_slice(&[1.0f32, -2.0]).view([1, 2]);
         let y = model.forward(&x, false).unwrap();
         assert_eq!(y.size(), vec![1, 3]);
@@ -163,13 +234,21 @@ mod tests {
         let logits = Tensor::zeros([2, 3], (Kind::Float, Device::Cpu));
         let target = Tensor::from_slice(&[0i64, 3]);
         let err = Loss::cross_entropy().forward(&logits, &target).unwrap_err();
-        assert!(err.to_string().contains("Target 3 is out of bounds"), "{err}");
-        let ok = Loss::cross_entropy().forward(&logits, &Tensor::from_slice(&[0i64, 2])).unwrap();
+        assert!(
+            err.to_string().contains("Target 3 is out of bounds"),
+            "{err}"
+        );
+        let ok = Loss::cross_entropy()
+            .forward(&logits, &Tensor::from_slice(&[0i64, 2]))
+            .unwrap();
         assert!((ok.double_value(&[]) - 3f64.ln()).abs() < 1e-6);
     }
 
     #[test]
     fn bad_reduction_is_named() {
-        assert_eq!(parse_reduction("avg").err().unwrap().to_string(), "avg is not a valid value for reduction");
+        assert_eq!(
+            parse_reduction("avg").err().unwrap().to_string(),
+            "avg is not a valid value for reduction"
+        );
     }
 }

@@ -20,7 +20,13 @@ pub fn set_num_threads(n: i32) {
 /// OMP_NUM_THREADS as libgomp reads it (the first entry of a list), if set.
 fn omp_num_threads_env() -> Option<i32> {
     let value = std::env::var("OMP_NUM_THREADS").ok()?;
-    value.split(',').next()?.trim().parse().ok().filter(|&n: &i32| n > 0)
+    value
+        .split(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&n: &i32| n > 0)
 }
 
 /// Threads for work on a thread-pool thread (fitAsync, forwardAsync): the
@@ -51,16 +57,21 @@ pub fn use_background_threads() {
 /// registers (used for libtorch_cuda.so: its static initialisers register the
 /// CUDA backend, which must happen before the first CUDA query).
 pub fn load_global_library(path: &str) -> crate::Result<()> {
-    let c_path = std::ffi::CString::new(path).map_err(|_| crate::Error::invalid("library path contains a NUL byte"))?;
+    let c_path = std::ffi::CString::new(path)
+        .map_err(|_| crate::Error::invalid("library path contains a NUL byte"))?;
     let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
     if handle.is_null() {
         let reason = unsafe { libc::dlerror() };
         let reason = if reason.is_null() {
             "unknown dlopen error".to_string()
         } else {
-            unsafe { std::ffi::CStr::from_ptr(reason) }.to_string_lossy().into_owned()
+            unsafe { std::ffi::CStr::from_ptr(reason) }
+                .to_string_lossy()
+                .into_owned()
         };
-        return Err(crate::Error::invalid(format!("could not load {path}: {reason}")));
+        return Err(crate::Error::invalid(format!(
+            "could not load {path}: {reason}"
+        )));
     }
     Ok(())
 }
@@ -88,6 +99,10 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(after, 2);
-        assert_eq!(tch::get_num_threads(), 2, "the calling thread keeps its own setting");
+        assert_eq!(
+            tch::get_num_threads(),
+            2,
+            "the calling thread keeps its own setting"
+        );
     }
 }

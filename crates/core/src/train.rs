@@ -28,7 +28,13 @@ pub struct FitConfig {
 
 impl Default for FitConfig {
     fn default() -> Self {
-        Self { epochs: 1, batch_size: None, shuffle: true, evaluate: true, stop: None }
+        Self {
+            epochs: 1,
+            batch_size: None,
+            shuffle: true,
+            evaluate: true,
+            stop: None,
+        }
     }
 }
 
@@ -51,8 +57,14 @@ pub struct EpochRecord {
 pub fn evaluate(model: &Sequential, loss: &Loss, split: &Split) -> Result<(f64, Option<f64>)> {
     let _guard = tch::no_grad_guard();
     let out = model.forward(&split.x, false)?;
-    let value = loss.forward_unchecked(&out, &split.y)?.f_double_value(&[])?;
-    let accuracy = if loss.is_classification() { Some(accuracy(&out, &split.y)?) } else { None };
+    let value = loss
+        .forward_unchecked(&out, &split.y)?
+        .f_double_value(&[])?;
+    let accuracy = if loss.is_classification() {
+        Some(accuracy(&out, &split.y)?)
+    } else {
+        None
+    };
     Ok((value, accuracy))
 }
 
@@ -62,7 +74,11 @@ pub fn accuracy(outputs: &Tensor, labels: &Tensor) -> Result<f64> {
     if n == 0 {
         return Err(Error::invalid("accuracy of an empty set"));
     }
-    let correct = outputs.f_argmax(1, false)?.f_eq_tensor(labels)?.f_sum(Kind::Int64)?.f_int64_value(&[])?;
+    let correct = outputs
+        .f_argmax(1, false)?
+        .f_eq_tensor(labels)?
+        .f_sum(Kind::Int64)?
+        .f_int64_value(&[])?;
     Ok(correct as f64 / n as f64)
 }
 
@@ -74,11 +90,21 @@ fn check_targets(model: &Sequential, loss: &Loss, split: &Split) -> Result<()> {
         return Ok(());
     }
     let _guard = tch::no_grad_guard();
-    let probe = if split.x.dim() >= 2 { split.x.f_narrow(0, 0, 1)? } else { split.x.shallow_clone() };
+    let probe = if split.x.dim() >= 2 {
+        split.x.f_narrow(0, 0, 1)?
+    } else {
+        split.x.shallow_clone()
+    };
     loss.check_targets(&model.forward(&probe, false)?, &split.y)
 }
 
-fn train_step(model: &Sequential, loss: &Loss, optimizer: &mut dyn Optimizer, x: &Tensor, y: &Tensor) -> Result<f64> {
+fn train_step(
+    model: &Sequential,
+    loss: &Loss,
+    optimizer: &mut dyn Optimizer,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<f64> {
     optimizer.zero_grad();
     let out = model.forward(x, true)?;
     let value = loss.forward_unchecked(&out, y)?;
@@ -121,7 +147,11 @@ pub fn fit(
         match config.batch_size {
             None => last_loss = train_step(model, loss, optimizer, &train.x, &train.y)?,
             Some(bs) if bs > 0 => {
-                let order = if config.shuffle { Some(Tensor::f_randperm(n, (Kind::Int64, train.x.device()))?) } else { None };
+                let order = if config.shuffle {
+                    Some(Tensor::f_randperm(n, (Kind::Int64, train.x.device()))?)
+                } else {
+                    None
+                };
                 let mut start = 0;
                 while start < n {
                     if config.stopped() {
@@ -131,17 +161,31 @@ pub fn fit(
                     let (xb, yb) = match &order {
                         Some(idx) => {
                             let idx = idx.f_narrow(0, start, len)?;
-                            (train.x.f_index_select(0, &idx)?, train.y.f_index_select(0, &idx)?)
+                            (
+                                train.x.f_index_select(0, &idx)?,
+                                train.y.f_index_select(0, &idx)?,
+                            )
                         }
-                        None => (train.x.f_narrow(0, start, len)?, train.y.f_narrow(0, start, len)?),
+                        None => (
+                            train.x.f_narrow(0, start, len)?,
+                            train.y.f_narrow(0, start, len)?,
+                        ),
                     };
                     last_loss = train_step(model, loss, optimizer, &xb, &yb)?;
                     start += len;
                 }
             }
-            Some(bs) => return Err(Error::invalid(format!("batch_size should be a positive integer value, but got batch_size={bs}"))),
+            Some(bs) => {
+                return Err(Error::invalid(format!(
+                    "batch_size should be a positive integer value, but got batch_size={bs}"
+                )))
+            }
         }
-        let mut record = EpochRecord { epoch, train_loss: last_loss, ..Default::default() };
+        let mut record = EpochRecord {
+            epoch,
+            train_loss: last_loss,
+            ..Default::default()
+        };
         if config.evaluate {
             let (train_loss, train_accuracy) = evaluate(model, loss, train)?;
             record.train_loss = train_loss;
@@ -172,7 +216,10 @@ mod tests {
         let mut weight = Tensor::empty([o, i], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         let mut bias = Tensor::empty([o], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         linear_reset_parameters(&mut weight, Some(&mut bias)).unwrap();
-        Layer::Linear { weight, bias: Some(bias) }
+        Layer::Linear {
+            weight,
+            bias: Some(bias),
+        }
     }
 
     #[test]
@@ -180,31 +227,86 @@ mod tests {
         tch::manual_seed(0);
         let x = Tensor::randn([200, 2], (Kind::Float, Device::Cpu));
         let y = x.select(1, 0).gt(0).to_kind(Kind::Int64);
-        let model = Sequential { layers: vec![linear(2, 8), Layer::ReLU, linear(8, 2)] };
+        let model = Sequential {
+            layers: vec![linear(2, 8), Layer::ReLU, linear(8, 2)],
+        };
         let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.05)).unwrap();
         let split = Split { x, y };
-        let cfg = FitConfig { epochs: 100, ..Default::default() };
-        let history = fit(&model, &Loss::cross_entropy(), &mut opt, &split, None, &cfg, &mut |_| true).unwrap();
+        let cfg = FitConfig {
+            epochs: 100,
+            ..Default::default()
+        };
+        let history = fit(
+            &model,
+            &Loss::cross_entropy(),
+            &mut opt,
+            &split,
+            None,
+            &cfg,
+            &mut |_| true,
+        )
+        .unwrap();
         assert_eq!(history.len(), 100);
-        assert!(history[99].train_accuracy.unwrap() > 0.95, "{:?}", history[99]);
+        assert!(
+            history[99].train_accuracy.unwrap() > 0.95,
+            "{:?}",
+            history[99]
+        );
         assert!(history[99].train_loss < history[0].train_loss);
 
-        let cfg = FitConfig { epochs: 10, batch_size: Some(64), ..Default::default() };
-        let stopped = fit(&model, &Loss::cross_entropy(), &mut opt, &split, None, &cfg, &mut |r| r.epoch < 3).unwrap();
+        let cfg = FitConfig {
+            epochs: 10,
+            batch_size: Some(64),
+            ..Default::default()
+        };
+        let stopped = fit(
+            &model,
+            &Loss::cross_entropy(),
+            &mut opt,
+            &split,
+            None,
+            &cfg,
+            &mut |r| r.epoch < 3,
+        )
+        .unwrap();
         assert_eq!(stopped.len(), 3);
     }
 
     #[test]
     fn out_of_range_labels_are_refused_before_any_step() {
         tch::manual_seed(0);
-        let model = Sequential { layers: vec![linear(2, 3)] };
+        let model = Sequential {
+            layers: vec![linear(2, 3)],
+        };
         let before = model.parameters()[0].copy();
         let mut opt = Adam::new(model.parameters(), AdamConfig::default()).unwrap();
-        let train = Split { x: Tensor::randn([4, 2], (Kind::Float, Device::Cpu)), y: Tensor::from_slice(&[0i64, 1, 2, 1]) };
-        let test = Split { x: Tensor::randn([2, 2], (Kind::Float, Device::Cpu)), y: Tensor::from_slice(&[0i64, 3]) };
-        let cfg = FitConfig { epochs: 5, batch_size: Some(2), ..Default::default() };
-        let err = fit(&model, &Loss::cross_entropy(), &mut opt, &train, Some(&test), &cfg, &mut |_| true).unwrap_err();
-        assert!(err.to_string().contains("Target 3 is out of bounds"), "{err}");
+        let train = Split {
+            x: Tensor::randn([4, 2], (Kind::Float, Device::Cpu)),
+            y: Tensor::from_slice(&[0i64, 1, 2, 1]),
+        };
+        let test = Split {
+            x: Tensor::randn([2, 2], (Kind::Float, Device::Cpu)),
+            y: Tensor::from_slice(&[0i64, 3]),
+        };
+        let cfg = FitConfig {
+            epochs: 5,
+            batch_size: Some(2),
+            ..Default::default()
+        };
+        let err = fit(
+            &model,
+            &Loss::cross_entropy(),
+            &mut opt,
+            &train,
+            Some(&test),
+            &cfg,
+            &mut |_| true,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("Target 3 is out of bounds"),
+            "{err}"
+        );
         assert!(model.parameters()[0].equal(&before), "no step ran");
     }
 }

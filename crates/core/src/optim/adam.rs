@@ -18,13 +18,26 @@ pub struct AdamConfig {
 
 impl Default for AdamConfig {
     fn default() -> Self {
-        Self { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, amsgrad: false, maximize: false, decoupled_weight_decay: false }
+        Self {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            maximize: false,
+            decoupled_weight_decay: false,
+        }
     }
 }
 
 impl AdamConfig {
     pub fn adamw() -> Self {
-        Self { weight_decay: 1e-2, decoupled_weight_decay: true, ..Self::default() }
+        Self {
+            weight_decay: 1e-2,
+            decoupled_weight_decay: true,
+            ..Self::default()
+        }
     }
     pub fn lr(mut self, lr: f64) -> Self {
         self.lr = lr;
@@ -34,11 +47,26 @@ impl AdamConfig {
     /// The checks and messages of torch/optim/adam.py.
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(self.lr >= 0.0, format!("Invalid learning rate: {}", self.lr))?;
-        check(self.eps >= 0.0, format!("Invalid epsilon value: {}", self.eps))?;
-        check((0.0..1.0).contains(&self.beta1), format!("Invalid beta parameter at index 0: {}", self.beta1))?;
-        check((0.0..1.0).contains(&self.beta2), format!("Invalid beta parameter at index 1: {}", self.beta2))?;
-        check(self.weight_decay >= 0.0, format!("Invalid weight_decay value: {}", self.weight_decay))
+        check(
+            self.lr >= 0.0,
+            format!("Invalid learning rate: {}", self.lr),
+        )?;
+        check(
+            self.eps >= 0.0,
+            format!("Invalid epsilon value: {}", self.eps),
+        )?;
+        check(
+            (0.0..1.0).contains(&self.beta1),
+            format!("Invalid beta parameter at index 0: {}", self.beta1),
+        )?;
+        check(
+            (0.0..1.0).contains(&self.beta2),
+            format!("Invalid beta parameter at index 1: {}", self.beta2),
+        )?;
+        check(
+            self.weight_decay >= 0.0,
+            format!("Invalid weight_decay value: {}", self.weight_decay),
+        )
     }
 }
 
@@ -61,11 +89,24 @@ impl Adam {
     pub fn new(params: Vec<Tensor>, config: AdamConfig) -> Result<Self> {
         config.validate()?;
         let state = params.iter().map(|_| None).collect();
-        Ok(Self { config, params, state })
+        Ok(Self {
+            config,
+            params,
+            state,
+        })
     }
 
     fn update(config: &AdamConfig, param: &mut Tensor, state: &mut AdamState) -> Result<()> {
-        let AdamConfig { lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay } = *config;
+        let AdamConfig {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize,
+            decoupled_weight_decay,
+        } = *config;
         let mut grad = param.grad();
         if maximize {
             grad = grad.f_neg()?;
@@ -98,7 +139,9 @@ impl Adam {
             }
             _ => state.exp_avg_sq.shallow_clone(),
         };
-        let mut denom = second_moment.f_sqrt()?.f_div_scalar(bias_correction2_sqrt)?;
+        let mut denom = second_moment
+            .f_sqrt()?
+            .f_div_scalar(bias_correction2_sqrt)?;
         let _ = denom.f_add_scalar_(eps)?;
         // param.addcdiv_(exp_avg, denom, value=-step_size)
         addcdiv_value_(param, &state.exp_avg, &denom, -step_size)?;
@@ -117,7 +160,11 @@ impl Optimizer for Adam {
                 step: 0.0,
                 exp_avg: param.zeros_like(),
                 exp_avg_sq: param.zeros_like(),
-                max_exp_avg_sq: if self.config.amsgrad { Some(param.zeros_like()) } else { None },
+                max_exp_avg_sq: if self.config.amsgrad {
+                    Some(param.zeros_like())
+                } else {
+                    None
+                },
             });
             Self::update(&self.config, param, state)?;
         }
@@ -136,10 +183,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_hyperparameters_like_pytorch() {
-        let err = Adam::new(vec![], AdamConfig::default().lr(-1.0)).err().unwrap();
+        let err = Adam::new(vec![], AdamConfig::default().lr(-1.0))
+            .err()
+            .unwrap();
         assert_eq!(err.to_string(), "Invalid learning rate: -1");
-        let cfg = AdamConfig { beta1: 1.0, ..Default::default() };
-        assert_eq!(Adam::new(vec![], cfg).err().unwrap().to_string(), "Invalid beta parameter at index 0: 1");
+        let cfg = AdamConfig {
+            beta1: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(
+            Adam::new(vec![], cfg).err().unwrap().to_string(),
+            "Invalid beta parameter at index 0: 1"
+        );
     }
 
     #[test]

@@ -13,7 +13,10 @@ use tch::{Kind, Tensor};
 /// reproduces `add(other, alpha)` exactly (see `add_scaled`).
 fn fused_alpha(other: &Tensor, alpha: f64) -> Result<Option<Tensor>> {
     match other.kind() {
-        Kind::Float | Kind::Double => Ok(Some(Tensor::f_scalar_tensor(alpha, (other.kind(), other.device()))?)),
+        Kind::Float | Kind::Double => Ok(Some(Tensor::f_scalar_tensor(
+            alpha,
+            (other.kind(), other.device()),
+        )?)),
         _ => Ok(None),
     }
 }
@@ -53,9 +56,17 @@ fn fused_on_device(input: &Tensor) -> bool {
 }
 
 /// In-place `input.addcmul_(t1, t2, value=value)`, rounded as PyTorch rounds it.
-pub(crate) fn addcmul_value_(input: &mut Tensor, t1: &Tensor, t2: &Tensor, value: f64) -> Result<()> {
+pub(crate) fn addcmul_value_(
+    input: &mut Tensor,
+    t1: &Tensor,
+    t2: &Tensor,
+    value: f64,
+) -> Result<()> {
     let _ = if fused_on_device(input) {
-        input.f_addcmul_(&t1.f_mul(t2)?, &Tensor::f_scalar_tensor(value, (input.kind(), input.device()))?)?
+        input.f_addcmul_(
+            &t1.f_mul(t2)?,
+            &Tensor::f_scalar_tensor(value, (input.kind(), input.device()))?,
+        )?
     } else {
         input.f_addcmul_(&t1.f_mul_scalar(value)?, t2)?
     };
@@ -63,9 +74,17 @@ pub(crate) fn addcmul_value_(input: &mut Tensor, t1: &Tensor, t2: &Tensor, value
 }
 
 /// In-place `input.addcdiv_(t1, t2, value=value)`, rounded as PyTorch rounds it.
-pub(crate) fn addcdiv_value_(input: &mut Tensor, t1: &Tensor, t2: &Tensor, value: f64) -> Result<()> {
+pub(crate) fn addcdiv_value_(
+    input: &mut Tensor,
+    t1: &Tensor,
+    t2: &Tensor,
+    value: f64,
+) -> Result<()> {
     let _ = if fused_on_device(input) {
-        input.f_addcmul_(&t1.f_div(t2)?, &Tensor::f_scalar_tensor(value, (input.kind(), input.device()))?)?
+        input.f_addcmul_(
+            &t1.f_div(t2)?,
+            &Tensor::f_scalar_tensor(value, (input.kind(), input.device()))?,
+        )?
     } else {
         input.f_addcdiv_(&t1.f_mul_scalar(value)?, t2)?
     };
@@ -96,7 +115,10 @@ mod tests {
     /// `a + alpha * b` with a single rounding, computed in f64 (exact product of two floats).
     fn fused_reference(a: &[f32], b: &[f32], alpha: f64) -> Vec<f32> {
         let alpha = alpha as f32 as f64; // PyTorch casts alpha to the tensor's type first
-        a.iter().zip(b).map(|(&a, &b)| (b as f64).mul_add(alpha, a as f64) as f32).collect()
+        a.iter()
+            .zip(b)
+            .map(|(&a, &b)| (b as f64).mul_add(alpha, a as f64) as f32)
+            .collect()
     }
 
     #[test]
@@ -104,7 +126,10 @@ mod tests {
         tch::manual_seed(0);
         let a = Tensor::randn([20_003], (Kind::Float, Device::Cpu));
         let b = Tensor::randn([20_003], (Kind::Float, Device::Cpu));
-        let (av, bv): (Vec<f32>, Vec<f32>) = (a.shallow_clone().try_into().unwrap(), b.shallow_clone().try_into().unwrap());
+        let (av, bv): (Vec<f32>, Vec<f32>) = (
+            a.shallow_clone().try_into().unwrap(),
+            b.shallow_clone().try_into().unwrap(),
+        );
         for alpha in [-0.1, 0.9, 1e-3] {
             let want = fused_reference(&av, &bv, alpha);
             let got: Vec<f32> = add_scaled(&a, &b, alpha).unwrap().try_into().unwrap();

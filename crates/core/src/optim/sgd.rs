@@ -15,16 +15,32 @@ pub struct SgdConfig {
 
 impl Default for SgdConfig {
     fn default() -> Self {
-        Self { lr: 1e-3, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false }
+        Self {
+            lr: 1e-3,
+            momentum: 0.0,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+            maximize: false,
+        }
     }
 }
 
 impl SgdConfig {
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(self.lr >= 0.0, format!("Invalid learning rate: {}", self.lr))?;
-        check(self.momentum >= 0.0, format!("Invalid momentum value: {}", self.momentum))?;
-        check(self.weight_decay >= 0.0, format!("Invalid weight_decay value: {}", self.weight_decay))?;
+        check(
+            self.lr >= 0.0,
+            format!("Invalid learning rate: {}", self.lr),
+        )?;
+        check(
+            self.momentum >= 0.0,
+            format!("Invalid momentum value: {}", self.momentum),
+        )?;
+        check(
+            self.weight_decay >= 0.0,
+            format!("Invalid weight_decay value: {}", self.weight_decay),
+        )?;
         check(
             !self.nesterov || (self.momentum > 0.0 && self.dampening == 0.0),
             "Nesterov momentum requires a momentum and zero dampening".to_string(),
@@ -42,13 +58,24 @@ impl Sgd {
     pub fn new(params: Vec<Tensor>, config: SgdConfig) -> Result<Self> {
         config.validate()?;
         let momentum_buffer = params.iter().map(|_| None).collect();
-        Ok(Self { config, params, momentum_buffer })
+        Ok(Self {
+            config,
+            params,
+            momentum_buffer,
+        })
     }
 }
 
 impl Optimizer for Sgd {
     fn step(&mut self) -> Result<()> {
-        let SgdConfig { lr, momentum, dampening, weight_decay, nesterov, maximize } = self.config;
+        let SgdConfig {
+            lr,
+            momentum,
+            dampening,
+            weight_decay,
+            nesterov,
+            maximize,
+        } = self.config;
         let _guard = tch::no_grad_guard();
         for (param, buf) in self.params.iter_mut().zip(self.momentum_buffer.iter_mut()) {
             let mut grad = param.grad();
@@ -75,7 +102,11 @@ impl Optimizer for Sgd {
                         b
                     }
                 };
-                grad = if nesterov { add_scaled(&grad, &b, momentum)? } else { b };
+                grad = if nesterov {
+                    add_scaled(&grad, &b, momentum)?
+                } else {
+                    b
+                };
             }
             add_scaled_(param, &grad, -lr)?;
         }
@@ -96,7 +127,15 @@ mod tests {
     fn momentum_buffer_survives_zero_grad() {
         // torch: step 1 buf = g; step 2 buf = 0.9 * g + g; p -= lr * buf each step.
         let p = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
-        let mut opt = Sgd::new(vec![p.shallow_clone()], SgdConfig { lr: 0.5, momentum: 0.9, ..Default::default() }).unwrap();
+        let mut opt = Sgd::new(
+            vec![p.shallow_clone()],
+            SgdConfig {
+                lr: 0.5,
+                momentum: 0.9,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         for _ in 0..2 {
             opt.zero_grad();
             (&p * 2.0).sum(Kind::Float).backward();
