@@ -12,7 +12,7 @@ import { describeEnd, runNode } from './helpers/child';
 
 const cores = os.availableParallelism();
 
-describe.skipIf(cores < 2)('threads of background work', () => {
+describe.skipIf(cores < 2 || process.platform !== 'linux')('threads of background work', () => {
   let dir: string;
   let torchUrl: string;
   beforeAll(async () => {
@@ -35,11 +35,11 @@ describe.skipIf(cores < 2)('threads of background work', () => {
       `import fs from 'node:fs';
       import * as torch from ${JSON.stringify(torchUrl)};
       const { nn, optim } = torch;
-      const cpu = () => new Map(fs.readdirSync('/proc/self/task').map((tid) => {
-        const stat = fs.readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return [tid, Number(fields[11]) + Number(fields[12])];
-      }));
+      const stat = (tid) => {
+        const text = fs.readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+        return text.slice(text.lastIndexOf(')') + 2).split(' ');
+      };
+      const cpu = () => new Map(fs.readdirSync('/proc/self/task').map((tid) => [tid, Number(stat(tid)[11]) + Number(stat(tid)[12])]));
       torch.manualSeed(0);
       const x = torch.randn([16384, 2]);
       const y = x.pow(2).sum(1).gt(1).long();
@@ -52,13 +52,15 @@ describe.skipIf(cores < 2)('threads of background work', () => {
       const before = cpu();
       await fit(16384, 2);
       await torch.noGrad(() => model.forwardAsync(x));
-      const used = [...cpu()].filter(([tid]) => tid !== String(process.pid)).map(([tid, t]) => t - (before.get(tid) ?? 0));
-      const most = Math.max(...used);
-      console.log(JSON.stringify({ busy: used.filter((t) => t >= 0.2 * most).length, mainBefore, mainAfter: torch.getNumThreads() }));`,
+      const used = [...cpu()].filter(([tid]) => tid !== String(process.pid)).map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)]);
+      const most = Math.max(...used.map(([, t]) => t));
+      const busiest = used.find(([, t]) => t === most)[0];
+      console.log(JSON.stringify({ busy: used.filter(([, t]) => t >= 0.2 * most).length, mainBefore, mainAfter: torch.getNumThreads(),
+        mainNice: Number(stat(process.pid)[16]), backgroundNice: Number(stat(busiest)[16]) }));`,
     );
     const r = await runNode(file, [], { timeoutMs: 60_000, env: { UV_THREADPOOL_SIZE: '1', OMP_NUM_THREADS: undefined, ...env } });
     expect(r.code, describeEnd(r)).toBe(0);
-    return r.summary as { busy: number; mainBefore: number; mainAfter: number };
+    return r.summary as { busy: number; mainBefore: number; mainAfter: number; mainNice: number; backgroundNice: number };
   }
 
   it('setNumThreads(1) reaches the thread-pool thread: it runs alone', async () => {
@@ -83,5 +85,12 @@ describe.skipIf(cores < 2)('threads of background work', () => {
     expect(r.busy).toBe(Math.max(1, cores - 1));
     expect(r.mainBefore).toBe(r.mainAfter);
     expect(r.mainAfter).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
+  it('background work runs at a lower CPU priority than the event loop, unless TORCHTS_BACKGROUND_NICE=0', async () => {
+    const lowered = await probe('');
+    expect(lowered.backgroundNice).toBe(Math.min(19, lowered.mainNice + 19));
+    const same = await probe('', { TORCHTS_BACKGROUND_NICE: '0' });
+    expect(same.backgroundNice).toBe(same.mainNice);
   }, 60_000);
 });
