@@ -15,7 +15,7 @@
 //   equal     "equal settings", the tuned second view: the libtorch systems
 //             only, all with OMP_NUM_THREADS=N + set_num_threads(N) (N from
 //             --threads, default 1) and one OMP_WAIT_POLICY (the user's, else
-//             PASSIVE, torchts's default).
+//             PASSIVE).
 // Every sample runs in a fresh worker process, alone on the machine: the
 // driver starts the system's worker, sets it up, warms it up, measures and
 // stops it before the next sample starts; samples alternate between systems
@@ -90,10 +90,11 @@ function niceOf(pid) {
 const LIBTORCH_GROUPS = ['torchts', 'tch', 'python'];
 
 /**
- * The headline runs each system with its own defaults (torchts, for one, sets
- * OMP_WAIT_POLICY=PASSIVE itself unless the user set one; PyTorch-Python and
- * tch-rs keep libgomp's spin-then-sleep). "Equal settings" gives every
- * libtorch system the same threads and wait policy, the tuned second view.
+ * The headline runs each system with its own defaults (all three libtorch
+ * systems keep libgomp's spin-then-sleep and one thread per core on their
+ * main thread; torchts's background tasks use all cores but one). "Equal
+ * settings" gives every libtorch system the same threads and wait policy,
+ * the tuned second view.
  */
 function selectedViews() {
   const threads = opt('threads') ? Number(opt('threads')) : 1;

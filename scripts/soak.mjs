@@ -4,7 +4,7 @@
 // to the GC finalizers -- and reports RSS over time. Fails (exit 1) when RSS
 // grows by more than the bound after warm-up.
 //
-//   node scripts/soak.mjs [--steps 1000000] [--report-every 50000] [--warmup 50000] [--bound-mb 50] [--dist]
+//   node scripts/soak.mjs [--steps 1000000] [--report-every 50000] [--warmup 50000] [--bound-mb 50] [--dist] [--no-yield]
 //
 // Each step is exactly the tutorial's:
 //   model.train(); optimizer.zeroGrad();
@@ -12,7 +12,9 @@
 //   loss.backward(); optimizer.step();
 // plus loss.item() every step and, every 1000 steps, the tutorial's
 // evaluation (noGrad forward on the test split, torch.max, accuracy) and a
-// yield to the event loop (setImmediate), as a service would.
+// yield to the event loop (setImmediate), as a service would. --no-yield
+// never yields: one synchronous loop, as a training script runs, which frees
+// only because finalizers run inside garbage collection.
 //
 // By default the sources in ts/ are bundled with esbuild (test/helpers/bundle.mjs)
 // so the soak runs the current code; --dist imports dist/index.js instead.
@@ -30,6 +32,7 @@ const STEPS = arg('steps', 1_000_000);
 const EVERY = arg('report-every', 50_000);
 const WARMUP = Math.min(arg('warmup', 50_000), STEPS);
 const BOUND_MB = arg('bound-mb', 50);
+const YIELD = !process.argv.includes('--no-yield');
 
 let entry;
 if (process.argv.includes('--dist')) {
@@ -73,7 +76,7 @@ const model = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linea
 const optimizer = new optim.Adam(model.parameters(), { lr: 0.001 });
 const criterion = new nn.CrossEntropyLoss();
 
-console.log(`soak: ${STEPS} eager steps of the tutorial model (node ${process.version}, ${os.cpus().length} CPUs, libtorch ${torch.LIBTORCH_VERSION}, ${torch.getNumThreads()} threads), no explicit disposal`);
+console.log(`soak: ${STEPS} eager steps of the tutorial model (node ${process.version}, ${os.cpus().length} CPUs, libtorch ${torch.LIBTORCH_VERSION}, ${torch.getNumThreads()} threads), no explicit disposal${YIELD ? '' : ', never yielding to the event loop'}`);
 console.log('    step   RSS MB  anon MB  file MB  heap MB  heapTot   ext MB   steps/s  loss      test acc');
 const started = performance.now();
 const samples = [sample(0, started)];
@@ -93,7 +96,7 @@ for (let step = 1; step <= STEPS; step++) {
     const outputs = torch.noGrad(() => model.forward(xTest));
     const [, predicted] = torch.max(outputs, 1);
     testAccuracy = predicted.eq(yTest).sum().item() / yTest.size(0);
-    await new Promise((resolve) => setImmediate(resolve));
+    if (YIELD) await new Promise((resolve) => setImmediate(resolve));
   }
   if (step === WARMUP) baseline = sample(step, started);
   if (step % EVERY === 0 || step === STEPS) {
