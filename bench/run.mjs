@@ -92,7 +92,7 @@ const LIBTORCH_GROUPS = ['torchts', 'tch', 'python'];
 /**
  * The headline runs each system with its own defaults (all three libtorch
  * systems keep libgomp's spin-then-sleep and one thread per core on their
- * main thread; torchts's background tasks use all cores but one). "Equal
+ * main thread; torchts's background tasks too, at nice 19). "Equal
  * settings" gives every libtorch system the same threads and wait policy,
  * the tuned second view.
  */

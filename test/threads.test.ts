@@ -1,6 +1,6 @@
 // Intra-op threads on every thread: torch.setNumThreads (or OMP_NUM_THREADS)
-// governs the libuv pool threads that run fitAsync/forwardAsync too, and by
-// default background work leaves the event loop's thread a core. Each case
+// governs the libuv pool threads that run fitAsync/forwardAsync too, and
+// background work runs at a lower CPU priority than the event loop. Each case
 // runs in its own process with one libuv thread.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -80,11 +80,10 @@ describe.skipIf(cores < 2 || process.platform !== 'linux')('threads of backgroun
     expect(r.busy).toBe(2);
   }, 60_000);
 
-  it('by default background work uses all cores but one, and the main thread keeps PyTorch\'s default', async () => {
+  it("by default background work uses libtorch's default team, and the main thread keeps its own count", async () => {
     const r = await probe('');
-    expect(r.busy).toBe(Math.max(1, cores - 1));
+    expect(r.busy).toBeGreaterThanOrEqual(Math.min(2, r.mainAfter)); // not pinned to one thread
     expect(r.mainBefore).toBe(r.mainAfter);
-    expect(r.mainAfter).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
   it('background work runs at a lower CPU priority than the event loop, unless TORCHTS_BACKGROUND_NICE=0', async () => {

@@ -102,8 +102,8 @@ function load(): typeof Native {
   // OpenMP is left at PyTorch's defaults on this thread (one thread per core,
   // libgomp's spin-then-sleep wait): forcing OMP_WAIT_POLICY=PASSIVE made every
   // small op pay a thread wake-up (the tutorial ran 3-4x slower than Python).
-  // Background work (fitAsync, forwardAsync) leaves the event loop a core
-  // instead: see `background_threads` in crates/core/src/runtime.rs.
+  // Background work (fitAsync, forwardAsync) runs at a lower priority
+  // instead: see `use_background_threads` in crates/core/src/runtime.rs.
   try {
     libtorchLocation = locateLibtorch();
     // A prebuilt binary's RUNPATH names the build machine's cache, so the
