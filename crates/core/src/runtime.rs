@@ -30,37 +30,40 @@ fn omp_num_threads_env() -> Option<i32> {
 }
 
 /// Threads for work on a thread-pool thread (fitAsync, forwardAsync): the
-/// user's choice (`setNumThreads`, else OMP_NUM_THREADS), else None: libtorch's
-/// own default, one per core, as on the JS thread. (Leaving the event loop a
-/// core by using one thread fewer measured worse on 2 cores: the HTTP
-/// server beside it lost 46-56% of its throughput instead of 0-18% with all
-/// cores at low priority, and W2 training ran 1.5x slower.)
-pub fn background_threads() -> Option<i32> {
+/// user's choice (`setNumThreads`, else OMP_NUM_THREADS), else every core but
+/// one, so that the event loop's thread keeps a core. Measured on 2 cores
+/// (bench/RESULTS.md): a second OpenMP team beside the JS thread's makes
+/// libgomp count more threads than cores and cut its spinning to ~100
+/// iterations, so every parallel region pays a futex wake-up: the tutorial
+/// under fitAsync took 0.95 s with a team of 2 and 0.23 s with 1 thread.
+pub fn background_threads() -> i32 {
     match CHOSEN_THREADS.load(Ordering::Relaxed) {
-        n if n > 0 => Some(n),
-        _ => omp_num_threads_env(),
+        n if n > 0 => n,
+        _ => omp_num_threads_env().unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as i32);
+            (cores - 1).max(1)
+        }),
     }
 }
 
-/// Prepares the calling thread-pool thread for background work: the thread
-/// count the user chose (OpenMP's and MKL's counts are per thread, so without
+/// Prepares the calling thread-pool thread for background work: its thread
+/// count (OpenMP's and MKL's counts are per thread, so without
 /// this a libuv thread keeps whatever it started with, whatever
 /// `setNumThreads` said later; PyTorch calls `at::init_num_threads()` on its
 /// own worker threads for the same reason), and a lower CPU priority.
 pub fn use_background_threads() {
-    if let Some(n) = background_threads() {
-        if tch::get_num_threads() != n {
-            tch::set_num_threads(n);
-        }
+    let n = background_threads();
+    if tch::get_num_threads() != n {
+        tch::set_num_threads(n);
     }
     lower_thread_priority();
 }
 
 /// How much lower than the event loop's thread background work runs
 /// (TORCHTS_BACKGROUND_NICE, 0 to 19; 0 keeps the same priority). Measured
-/// with bench/service.mjs on 2 cores (2 background threads): the HTTP server
-/// beside fitAsync/forwardAsync lost 62-67% of its throughput at nice 0 and
-/// 0-18% at nice 19; nice 10 changed little.
+/// with bench/service.mjs on 2 cores (one background thread): the HTTP server
+/// beside fitAsync/forwardAsync lost 46-63% of its throughput at nice 0 and
+/// 33-56% at nice 19; nice 10 changed nothing.
 const DEFAULT_BACKGROUND_NICE: i32 = 19;
 
 fn background_nice() -> i32 {
@@ -137,7 +140,7 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(seen, 1, "a new thread runs with the chosen count");
-        assert_eq!(background_threads(), Some(1));
+        assert_eq!(background_threads(), 1);
         set_num_threads(2);
         let after = std::thread::spawn(|| {
             use_background_threads();
