@@ -115,7 +115,6 @@ impl ValidateNapiValue for Tensor {}
 /// slower than PyTorch). Read through libtorch's C API into stack buffers:
 /// this runs for every new tensor, and tch's accessors allocate.
 fn byte_size(t: &TchTensor) -> i64 {
-    const MAX_REPORTED: u64 = 1 << 40;
     const MAX_DIMS: usize = 16;
     let c = t.as_ptr().cast_mut();
     // SAFETY: `c` is a live tensor; the buffers hold `dim` entries.
@@ -131,15 +130,21 @@ fn byte_size(t: &TchTensor) -> i64 {
         torch_sys::at_shape(c, sizes.as_mut_ptr());
         torch_sys::at_stride(c, strides.as_mut_ptr());
         let Ok(kind) = t.f_kind() else { return 0 };
-        span_bytes(&sizes[..dim], &strides[..dim], kind)
-            .map_or(MAX_REPORTED, |b| b.min(MAX_REPORTED)) as i64
+        reported_bytes(span_bytes(&sizes[..dim], &strides[..dim], kind))
     }
 }
 
 #[cold]
 fn byte_size_of_many_dims(t: &TchTensor) -> i64 {
     let kind = t.f_kind().unwrap_or(Kind::Uint8);
-    span_bytes(&t.size(), &t.stride(), kind).map_or(1 << 40, |b| b.min(1 << 40)) as i64
+    reported_bytes(span_bytes(&t.size(), &t.stride(), kind))
+}
+
+/// A span as V8 is told it: capped, since V8 aborts on absurd sizes, and
+/// an overflowing span counts as the cap.
+fn reported_bytes(span: Option<u64>) -> i64 {
+    const MAX_REPORTED: u64 = 1 << 40;
+    span.map_or(MAX_REPORTED, |b| b.min(MAX_REPORTED)) as i64
 }
 
 /// Bytes from a tensor's first element to one past its last, following its
