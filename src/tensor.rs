@@ -1186,8 +1186,8 @@ pub fn normal_(tensor: &Tensor, mean: f64, std: f64) -> Result<()> {
     Ok(())
 }
 
-/// True while a background task (fitAsync) owns this tensor; `&self`, so
-/// it answers even while napi-rs refuses the `&mut self` methods.
+/// True while a background task (fitAsync) owns this tensor, or memory it
+/// shares with one (answers even then, unlike the ops, which refuse).
 #[napi(catch_unwind)]
 pub fn is_busy(tensor: &Tensor) -> bool {
     tensor.busy.get() != 0

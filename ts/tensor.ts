@@ -228,7 +228,7 @@ export class Tensor {
     native.dispose(this._n);
   }
 
-  /** @internal the busy error for `&mut` native methods, which napi-rs refuses while a background task holds them. */
+  /** @internal refuses to change a tensor a background task holds, naming what the caller tried (`what`). */
   _checkNotBusy(what: string): void {
     if (native.isBusy(this._n)) throw new TorchError(`cannot ${what} a tensor that a background task (fitAsync) is using; await it or abort it first`, 'INVALID_ARGUMENT');
     if (native.isReadLocked(this._n)) throw new TorchError(`cannot ${what} a tensor that a background task (forwardAsync) is reading; await it first`, 'INVALID_ARGUMENT');
