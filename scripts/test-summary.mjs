@@ -1,23 +1,20 @@
 #!/usr/bin/env node
-// One plain closing line for `npm test`: the vitest totals of every run
-// (.vitest-results.json on the default Node, .vitest-results-node<N>.json
-// from scripts/test-node.mjs), each run also on a line of its own.
+// One plain closing line for `npm test`: the vitest totals of the runs it
+// names (default .vitest-results.json; scripts/test-node.mjs N writes
+// .vitest-results-nodeN.json), each run also on a line of its own. Only the
+// named reports count, so a report left by an earlier run on its own is not
+// added in.
+//
+//   node scripts/test-summary.mjs [.vitest-results.json .vitest-results-node24.json …]
 import fs from 'node:fs';
 
-const reports = fs
-  .readdirSync('.')
-  .filter((f) => /^\.vitest-results(-node\d+)?\.json$/.test(f))
-  .sort();
-if (reports.length === 0) {
-  console.log('vitest: no results found');
-  process.exit(1);
-}
+const reports = process.argv.length > 2 ? process.argv.slice(2) : ['.vitest-results.json'];
 let [passed, failed, skipped, ok] = [0, 0, 0, true];
 for (const file of reports) {
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
   const skips = report.numPendingTests + (report.numTodoTests ?? 0);
-  const label = /node(\d+)/.exec(file)?.[1] ? `Node ${/node(\d+)/.exec(file)[1]}` : `Node ${process.versions.node.split('.')[0]}`;
-  console.log(`vitest on ${label}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skips} skipped`);
+  const major = /node(\d+)/.exec(file)?.[1] ?? process.versions.node.split('.')[0];
+  console.log(`vitest on Node ${major}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skips} skipped`);
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += skips;
