@@ -2,7 +2,7 @@
 // and saved by Python predicts identically here, a model saved here loads in
 // Python, round trips keep every value and dtype, broken files are clear errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,10 @@ import { TorchError } from '../ts/errors';
 import { Tensor } from '../ts/tensor';
 import * as nn from '../ts/nn';
 import { FIXTURE_DIR, float32Bits, loadNnFixture, values } from './fixtures/nn_fixture';
+import { referencePython, titleFor } from './helpers/reference-python';
 
 const fx = loadNnFixture();
-const PYTHON = '/opt/refenv/bin/python';
+const reference = referencePython(['torch', 'safetensors']);
 
 const tutorialModel = () =>
   new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 4), new nn.ReLU(), new nn.Linear(4, 2));
@@ -155,7 +156,7 @@ describe('broken files are clear TorchErrors, never a crash', () => {
   });
 });
 
-describe.skipIf(!existsSync(PYTHON))('a model saved by torchts loads in PyTorch (needs /opt/refenv)', () => {
+describe.skipIf(!!reference.skip)(titleFor('a model saved by torchts loads in PyTorch (TORCHTS_TEST_PYTHON)', reference), () => {
   it('safetensors.torch.load_file + load_state_dict predicts identically in Python', () => {
     manualSeed(11);
     const model = tutorialModel();
@@ -172,7 +173,7 @@ describe.skipIf(!existsSync(PYTHON))('a model saved by torchts loads in PyTorch 
       'with torch.no_grad(): out = model.eval()(load_file(sys.argv[2])["x"])',
       'print(json.dumps(out.reshape(-1).tolist()))',
     ].join('\n');
-    const run = spawnSync(PYTHON, ['-c', script, modelPath, inputPath], { encoding: 'utf8' });
+    const run = spawnSync(reference.python!, ['-c', script, modelPath, inputPath], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const [keys, logits] = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
