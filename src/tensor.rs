@@ -1156,7 +1156,7 @@ pub fn fill_(tensor: &Tensor, value: f64) -> Result<()> {
 #[napi(js_name = "copy_", catch_unwind)]
 pub fn copy_(tensor: &Tensor, src: &Tensor) -> Result<()> {
     let src = src.get()?.shallow_clone();
-    let _ = tensor.get_for_write()?.f_copy_(&src).or_throw()?;
+    tensor.get_for_write()?.f_copy_(&src).or_throw()?;
     Ok(())
 }
 
