@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Installs the CPU libraries and headers of libtorch 2.11.0 into a per-user cache.
 //
 // Source: the torch 2.11.0 wheel from the Python package index (the same wheel
@@ -43,13 +44,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import zlib from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import yauzl from 'yauzl';
 import { downloadFile, fetchText, redactUrl } from './download.mjs';
+
+/** @typedef {import('./download.mjs').Env} Env */
+/** @typedef {import('./download.mjs').Ca} Ca */
+
+/**
+ * One pinned wheel: what to ask for, what must arrive, what to take out of it.
+ * @typedef {object} WheelSpec
+ * @property {string} requirement pip requirement, e.g. 'torch==2.11.0'
+ * @property {string} file the wheel's file name
+ * @property {string} sha256 hex digest of the wheel
+ * @property {string} platform pip's --platform tag
+ * @property {(name: string) => boolean} take which archive members to extract
+ * @property {(name: string) => string} dest where a member lands, relative to the install directory
+ * @property {number} [size] bytes
+ * @property {string} [project] the index's project name when the requirement does not say it
+ */
 
 export const LIBTORCH_VERSION = '2.11.0';
 
 // One entry per wheel: which files to take and where they land.
+/** @type {Record<string, WheelSpec[]>} */
 const WHEELS = {
   'linux-x64': [
     {
@@ -84,24 +103,34 @@ const WHEELS = {
   ],
 };
 
-/** The pinned wheels for a platform key such as 'linux-x64' (undefined where there is no recipe). */
+/**
+ * The pinned wheels for a platform key such as 'linux-x64' (undefined where there is no recipe).
+ * @returns {WheelSpec[] | undefined}
+ */
 export function pinnedWheels(key = `${process.platform}-${process.arch}`) {
   return WHEELS[key];
 }
 
+/** @returns {string} */
 export function cudaLibtorchDir() {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(cache, 'torchts', `libtorch-${LIBTORCH_VERSION}-cuda`);
 }
 
+/** @returns {string} */
 export function defaultLibtorchDir() {
   if (process.env.TORCHTS_LIBTORCH) return path.resolve(process.env.TORCHTS_LIBTORCH);
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(cache, 'torchts', `libtorch-${LIBTORCH_VERSION}-cpu`);
 }
 
+/** @param {string} msg */
 const log = (msg) => process.stderr.write(`[install-libtorch] ${msg}\n`);
 
+/**
+ * @param {string} file
+ * @param {import('node:crypto').BinaryToTextEncoding} [encoding]
+ */
 function sha256File(file, encoding = 'hex') {
   const hash = createHash('sha256');
   const fd = fs.openSync(file, 'r');
@@ -112,46 +141,15 @@ function sha256File(file, encoding = 'hex') {
   return hash.digest(encoding);
 }
 
-// Minimal zip reader (wheels are plain zips, < 4 GiB, stored or deflated).
-function readCentralDirectory(file) {
-  const fd = fs.openSync(file, 'r');
-  const size = fs.fstatSync(fd).size;
-  const tailLen = Math.min(size, 65557);
-  const tail = Buffer.alloc(tailLen);
-  fs.readSync(fd, tail, 0, tailLen, size - tailLen);
-  const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error(`${file}: not a zip file (no end-of-central-directory record)`);
-  const count = tail.readUInt16LE(eocd + 10);
-  const cdSize = tail.readUInt32LE(eocd + 12);
-  const cdOffset = tail.readUInt32LE(eocd + 16);
-  const cd = Buffer.alloc(cdSize);
-  fs.readSync(fd, cd, 0, cdSize, cdOffset);
-  const entries = [];
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    if (cd.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: corrupt central directory`);
-    const method = cd.readUInt16LE(p + 10);
-    const compressedSize = cd.readUInt32LE(p + 20);
-    const size = cd.readUInt32LE(p + 24);
-    const nameLen = cd.readUInt16LE(p + 28);
-    const extraLen = cd.readUInt16LE(p + 30);
-    const commentLen = cd.readUInt16LE(p + 32);
-    const localOffset = cd.readUInt32LE(p + 42);
-    const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
-    entries.push({ name, method, compressedSize, size, localOffset });
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  fs.closeSync(fd);
-  return entries;
-}
-
-async function extractEntry(zipFile, entry, target) {
-  const fd = fs.openSync(zipFile, 'r');
-  const header = Buffer.alloc(30);
-  fs.readSync(fd, header, 0, 30, entry.localOffset);
-  fs.closeSync(fd);
-  if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`${zipFile}: corrupt entry ${entry.name}`);
-  const start = entry.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+/**
+ * Copies one zip entry to `target` (through a .partial file); resolves with
+ * the sha256 of its bytes as base64url, the form a wheel's RECORD uses.
+ * yauzl inflates and checks each entry's size as it reads.
+ * @param {yauzl.ZipFile} zip
+ * @param {yauzl.Entry} entry
+ * @param {string} target
+ */
+async function extractEntry(zip, entry, target) {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const hash = createHash('sha256');
   const hasher = new Transform({
@@ -161,39 +159,54 @@ async function extractEntry(zipFile, entry, target) {
     },
   });
   const tmp = `${target}.partial`;
-  const source = fs.createReadStream(zipFile, { start, end: start + entry.compressedSize - 1 });
-  const stages = entry.method === 0 ? [source] : entry.method === 8 ? [source, zlib.createInflateRaw()] : null;
-  if (!stages) throw new Error(`${zipFile}: unsupported compression method ${entry.method} for ${entry.name}`);
-  await pipeline(...stages, hasher, fs.createWriteStream(tmp));
+  await pipeline(await zip.openReadStreamPromise(entry), hasher, fs.createWriteStream(tmp));
   fs.renameSync(tmp, target);
   return hash.digest('base64url');
 }
 
-function readRecord(zipFile, entries) {
-  const record = entries.find((e) => /\.dist-info\/RECORD$/.test(e.name));
-  if (!record) throw new Error(`${zipFile}: wheel has no RECORD`);
-  return record;
+/**
+ * Extracts the files `spec.take` selects from a wheel into `destDir`, each
+ * checked against the sha256 the wheel's RECORD lists for it.
+ * @param {string} zipFile
+ * @param {WheelSpec} spec
+ * @param {string} destDir
+ */
+async function extractWheel(zipFile, spec, destDir) {
+  const zip = await yauzl.openPromise(zipFile, { lazyEntries: true, autoClose: false, strictFileNames: true });
+  try {
+    return await extractFrom(zip, zipFile, spec, destDir);
+  } finally {
+    zip.close();
+  }
 }
 
-async function extractWheel(zipFile, spec, destDir) {
-  const entries = readCentralDirectory(zipFile);
-  const recordEntry = readRecord(zipFile, entries);
+/**
+ * @param {yauzl.ZipFile} zip
+ * @param {string} zipFile
+ * @param {WheelSpec} spec
+ * @param {string} destDir
+ */
+async function extractFrom(zip, zipFile, spec, destDir) {
+  const entries = [];
+  for await (const entry of zip.eachEntry()) entries.push(entry);
+  const recordEntry = entries.find((e) => /\.dist-info\/RECORD$/.test(e.fileName));
+  if (!recordEntry) throw new Error(`${zipFile}: wheel has no RECORD`);
   const recordPath = path.join(destDir, '.record.tmp');
-  await extractEntry(zipFile, recordEntry, recordPath);
+  await extractEntry(zip, recordEntry, recordPath);
   const hashes = new Map();
   for (const line of fs.readFileSync(recordPath, 'utf8').split('\n')) {
     const [name, hash] = line.split(',');
     if (hash?.startsWith('sha256=')) hashes.set(name, hash.slice(7));
   }
   fs.rmSync(recordPath);
-  const wanted = entries.filter((e) => spec.take(e.name) && !e.name.endsWith('/'));
+  const wanted = entries.filter((e) => spec.take(e.fileName) && !e.fileName.endsWith('/'));
   let done = 0;
   let lastShown = 0;
   for (const entry of wanted) {
-    const target = path.join(destDir, spec.dest(entry.name));
-    const digest = await extractEntry(zipFile, entry, target);
-    if (hashes.get(entry.name) !== digest) {
-      throw new Error(`${entry.name}: sha256 does not match the wheel's RECORD (corrupt download?)`);
+    const target = path.join(destDir, spec.dest(entry.fileName));
+    const digest = await extractEntry(zip, entry, target);
+    if (hashes.get(entry.fileName) !== digest) {
+      throw new Error(`${entry.fileName}: sha256 does not match the wheel's RECORD (corrupt download?)`);
     }
     done++;
     const now = Date.now();
@@ -209,18 +222,29 @@ async function extractWheel(zipFile, spec, destDir) {
 
 const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1';
 
-/** PEP 503 normalised project name of a spec ("nvidia_cuda_runtime==1" -> "nvidia-cuda-runtime"). */
+/**
+ * PEP 503 normalised project name of a spec ("nvidia_cuda_runtime==1" -> "nvidia-cuda-runtime").
+ * @param {Pick<WheelSpec, 'requirement' | 'project'>} spec
+ * @returns {string}
+ */
 export function projectName(spec) {
   const name = spec.project ?? spec.requirement.split(/[\s=<>!~;[(@]/)[0];
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
+/** @param {Env} env */
 function pythonCandidates(env) {
   if (env.PYTHON) return [env.PYTHON];
   return process.platform === 'win32' ? ['python', 'python3'] : ['python3', 'python'];
 }
 
-/** Runs a command without blocking the event loop: { error, status, stdout, stderr }. */
+/**
+ * Runs a command without blocking the event loop.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {Env} env
+ * @returns {Promise<{ error: Error | undefined, status: number | null, stdout: string, stderr: string }>}
+ */
 function run(command, args, env) {
   return new Promise((resolve) => {
     let stdout = '';
@@ -229,7 +253,7 @@ function run(command, args, env) {
     try {
       child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
-      resolve({ error, status: null, stdout, stderr });
+      resolve({ error: /** @type {Error} */ (error), status: null, stdout, stderr });
       return;
     }
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
@@ -239,12 +263,18 @@ function run(command, args, env) {
   });
 }
 
+/** @type {Map<string, string | null>} */
 const pipCache = new Map();
 
-/** The first Python (PYTHON, else python3, else python) that has pip, or null. */
+/**
+ * The first Python (PYTHON, else python3, else python) that has pip, or null.
+ * @param {Env} [env]
+ * @returns {Promise<string | null>}
+ */
 export async function findPip(env = process.env) {
   const key = JSON.stringify([env.PYTHON ?? null, env.PATH ?? null]);
-  if (pipCache.has(key)) return pipCache.get(key);
+  const cached = pipCache.get(key);
+  if (cached !== undefined) return cached;
   let found = null;
   for (const python of pythonCandidates(env)) {
     const r = await run(python, ['-m', 'pip', '--version'], env);
@@ -257,7 +287,12 @@ export async function findPip(env = process.env) {
   return found;
 }
 
-/** Asks pip for the wheel's URL: a dry-run install with a report (no wheel is downloaded). */
+/**
+ * Asks pip for the wheel's URL: a dry-run install with a report (no wheel is downloaded).
+ * @param {WheelSpec} spec
+ * @param {string} python
+ * @param {Env} env
+ */
 async function resolveWithPip(spec, python, env) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-pip-'));
   try {
@@ -285,6 +320,7 @@ async function resolveWithPip(spec, python, env) {
   }
 }
 
+/** @param {Env} env */
 function pipConfigFiles(env) {
   const explicit = env.PIP_CONFIG_FILE;
   if (explicit === os.devNull) return []; // pip's own rule: no configuration files at all
@@ -308,7 +344,17 @@ function pipConfigFiles(env) {
   return files;
 }
 
+// pip reads its config with Python's configparser, whose values may go on
+// over indented continuation lines (`extra-index-url =` then one URL per
+// line) and whose keys take `=` or `:`. The `ini` package (npm's) reads
+// neither, and the packages that copy configparser are little used, so the
+// few lines below do it.
+/**
+ * @param {string} text
+ * @returns {Record<string, Record<string, string>>}
+ */
 function parseIni(text) {
+  /** @type {Record<string, Record<string, string>>} */
   const sections = {};
   let section = null;
   let key = null;
@@ -334,8 +380,13 @@ function parseIni(text) {
   return sections;
 }
 
-/** The package indexes pip would use: { index, extra } from PIP_INDEX_URL/PIP_EXTRA_INDEX_URL and pip's config files. */
+/**
+ * The package indexes pip would use, from PIP_INDEX_URL/PIP_EXTRA_INDEX_URL and pip's config files.
+ * @param {Env} [env]
+ * @returns {{ index: string | undefined, extra: string[] }}
+ */
 export function configuredIndexes(env = process.env) {
+  /** @type {Record<string, string>} */
   const settings = {};
   for (const file of pipConfigFiles(env)) {
     let text;
@@ -347,6 +398,7 @@ export function configuredIndexes(env = process.env) {
     const sections = parseIni(text);
     for (const name of ['global', 'install', 'download']) Object.assign(settings, sections[name] ?? {});
   }
+  /** @param {string | undefined} v */
   const split = (v) => (v ?? '').split(/\s+/).filter(Boolean);
   return {
     index: env.PIP_INDEX_URL || settings['index-url'] || undefined,
@@ -354,29 +406,40 @@ export function configuredIndexes(env = process.env) {
   };
 }
 
+/** @param {string} s */
 function decodeEntities(s) {
   return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e) => {
     const lower = e.toLowerCase();
     if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
     if (lower.startsWith('#')) return String.fromCodePoint(parseInt(lower.slice(1), 10));
-    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[lower];
+    return /** @type {Record<string, string>} */ ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[lower];
   });
 }
 
-/** The files of a simple-API project page, PEP 691 JSON or PEP 503 HTML: [{ filename, url }]. */
+/**
+ * The files of a simple-API project page, PEP 691 JSON or PEP 503 HTML.
+ * @param {string} text
+ * @param {string} contentType
+ * @returns {{ filename: string, url: string }[]}
+ */
 export function parseSimplePage(text, contentType) {
   if (/json/i.test(contentType)) {
-    return (JSON.parse(text).files ?? []).map((f) => ({ filename: f.filename, url: f.url }));
+    return (JSON.parse(text).files ?? []).map((/** @type {{ filename: string, url: string }} */ f) => ({ filename: f.filename, url: f.url }));
   }
   const files = [];
   for (const m of text.matchAll(/<a\s[^>]*?href\s*=\s*(["'])(.*?)\1[^>]*>([\s\S]*?)<\/a>/gi)) {
     const url = decodeEntities(m[2]);
     const label = decodeEntities(m[3].replace(/<[^>]*>/g, '')).trim();
-    files.push({ filename: label || decodeURIComponent(url.split('#')[0].split('/').pop()), url });
+    files.push({ filename: label || decodeURIComponent(url.split('#')[0]?.split('/').pop() ?? ''), url });
   }
   return files;
 }
 
+/**
+ * @param {WheelSpec} spec
+ * @param {string} index
+ * @param {{ env: Env, ca?: Ca }} options
+ */
 async function resolveFromIndex(spec, index, { env, ca }) {
   const page = new URL(`${projectName(spec)}/`, index.endsWith('/') ? index : `${index}/`);
   const { url, contentType, text } = await fetchText(page, { env, ca, headers: { accept: SIMPLE_ACCEPT } });
@@ -391,6 +454,9 @@ async function resolveFromIndex(spec, index, { env, ca }) {
  * The URL of a pinned wheel: TORCHTS_WHEELHOUSE, else pip's answer, else the
  * configured index's simple page. `wheels` only names the files in the error
  * raised when there is no source at all.
+ * @param {WheelSpec} spec
+ * @param {{ env?: Env, ca?: Ca, wheels?: WheelSpec[] }} [options]
+ * @returns {Promise<string>}
  */
 export async function resolveWheelUrl(spec, { env = process.env, ca, wheels = [spec] } = {}) {
   const house = env.TORCHTS_WHEELHOUSE;
@@ -404,7 +470,7 @@ export async function resolveWheelUrl(spec, { env = process.env, ca, wheels = [s
   const python = await findPip(env);
   if (python) return resolveWithPip(spec, python, env);
   const { index, extra } = configuredIndexes(env);
-  const indexes = [index, ...extra].filter(Boolean);
+  const indexes = /** @type {string[]} */ ([index, ...extra].filter(Boolean));
   if (!indexes.length) {
     throw new Error(
       'no pip found and no package index configured; set PIP_INDEX_URL to your Python package index\'s simple URL, ' +
@@ -419,6 +485,11 @@ export async function resolveWheelUrl(spec, { env = process.env, ca, wheels = [s
   throw new Error(`${spec.file} is not listed on ${indexes.map((i) => `${redactUrl(new URL(`${projectName(spec)}/`, i.endsWith('/') ? i : `${i}/`))}`).join(' or ')}`);
 }
 
+/**
+ * @param {WheelSpec} spec
+ * @param {string} downloadDir
+ * @param {{ env: Env, wheels: WheelSpec[], ca?: Ca }} options
+ */
 async function fetchWheel(spec, downloadDir, { env, wheels, ca }) {
   const wheelPath = path.join(downloadDir, spec.file);
   if (fs.existsSync(wheelPath) && sha256File(wheelPath) === spec.sha256) {
@@ -431,6 +502,7 @@ async function fetchWheel(spec, downloadDir, { env, wheels, ca }) {
   return wheelPath;
 }
 
+/** @param {string} file */
 function neededLibraries(file) {
   const result = spawnSync('readelf', ['-d', file], { encoding: 'utf8' });
   if (result.error || result.status !== 0) return null;
@@ -439,6 +511,7 @@ function neededLibraries(file) {
 
 const SYSTEM_LIBS = /^(libc|libm|libdl|libpthread|librt|libutil|libgcc_s|libstdc\+\+|ld-linux[-\w]*)\.so/;
 
+/** @param {string} dir */
 function verifyInstall(dir) {
   const lib = path.join(dir, 'lib');
   const cpu = path.join(lib, 'libtorch_cpu.so');
@@ -455,6 +528,7 @@ function verifyInstall(dir) {
 
 // torch-sys links -ltorch and -lgomp; the wheel's libtorch.so would drag in
 // libtorch_cuda.so, so -ltorch resolves to an empty linker script instead.
+/** @param {string} dir */
 function writeLinkShims(dir) {
   const lib = path.join(dir, 'lib');
   fs.writeFileSync(path.join(lib, 'libtorch.so'), '/* torchts: CPU-only link; libtorch_cpu.so holds the symbols */\n');
@@ -462,16 +536,25 @@ function writeLinkShims(dir) {
   fs.writeFileSync(path.join(dir, 'build-version'), `${LIBTORCH_VERSION}\n`);
 }
 
+/**
+ * @param {string} [dir]
+ * @returns {boolean}
+ */
 export function isInstalled(dir = defaultLibtorchDir()) {
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'torchts-manifest.json'), 'utf8'));
     return manifest.version === LIBTORCH_VERSION &&
-      manifest.libs.every(({ name, size }) => fs.statSync(path.join(dir, 'lib', name)).size === size);
+      manifest.libs.every((/** @type {{ name: string, size: number }} */ { name, size }) => fs.statSync(path.join(dir, 'lib', name)).size === size);
   } catch {
     return false;
   }
 }
 
+/**
+ * Installs (or finds) libtorch's CPU libraries in `dir`; resolves with `dir`.
+ * @param {{ dir?: string, force?: boolean, wheels?: WheelSpec[], env?: Env, ca?: Ca }} [options]
+ * @returns {Promise<string>}
+ */
 export async function installLibtorch({ dir = defaultLibtorchDir(), force = false, wheels, env = process.env, ca } = {}) {
   const key = `${process.platform}-${process.arch}`;
   wheels ??= WHEELS[key];
@@ -513,7 +596,11 @@ export async function installLibtorch({ dir = defaultLibtorchDir(), force = fals
   return dir;
 }
 
-/** The CUDA build for run-time loading: pip resolves torch 2.11.0's NVIDIA wheels. */
+/**
+ * The CUDA build for run-time loading: pip resolves torch 2.11.0's NVIDIA wheels.
+ * @param {{ dir?: string, force?: boolean }} [options]
+ * @returns {string}
+ */
 export function installCudaLibtorch({ dir = cudaLibtorchDir(), force = false } = {}) {
   const marker = path.join(dir, 'torch', 'lib', 'libtorch_cuda.so');
   if (!force && fs.existsSync(marker)) {
@@ -535,13 +622,22 @@ export function installCudaLibtorch({ dir = cudaLibtorchDir(), force = false } =
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const args = process.argv.slice(2);
+  let args;
   try {
-    if (args.includes('--cuda')) installCudaLibtorch({ force: args.includes('--force') });
-    const dir = await installLibtorch({ force: args.includes('--force') });
-    if (args.includes('--print-dir')) process.stdout.write(`${dir}\n`);
+    args = parseArgs({
+      options: { force: { type: 'boolean' }, 'print-dir': { type: 'boolean' }, cuda: { type: 'boolean' } },
+    }).values;
   } catch (err) {
-    log(`error: ${err.message}`);
+    log(`error: ${/** @type {Error} */ (err).message}`);
+    log('usage: node scripts/install-libtorch.mjs [--force] [--print-dir] [--cuda]');
+    process.exit(2);
+  }
+  try {
+    if (args.cuda) installCudaLibtorch({ force: args.force });
+    const dir = await installLibtorch({ force: args.force });
+    if (args['print-dir']) process.stdout.write(`${dir}\n`);
+  } catch (err) {
+    log(`error: ${/** @type {Error} */ (err).message}`);
     process.exit(1);
   }
 }

@@ -311,6 +311,11 @@ describe('proxies and TLS', () => {
       env: { https_proxy: proxyUrl, no_proxy: 'example.test, 127.0.0.1' },
     });
     expect(fs.readFileSync(dest).equals(payload)).toBe(true);
+    // a `*` entry anywhere in the list turns the proxy off for every host
+    await downloadFile({
+      url: `${httpsBase}/payload.bin`, dest: path.join(tmp, 'noproxy', 'star.bin'), sha256: payloadSha, ca: certPem,
+      env: { HTTPS_PROXY: proxyUrl, NO_PROXY: 'example.test,*' },
+    });
     expect(connects.length).toBe(before);
   });
 
@@ -320,6 +325,10 @@ describe('proxies and TLS', () => {
     const dest = path.join(tmp, 'envca', 'payload.bin');
     await downloadFile({ url: `${httpsBase}/payload.bin`, dest, sha256: payloadSha, env: { SSL_CERT_FILE: bundle } });
     expect(sha256(fs.readFileSync(dest))).toBe(payloadSha);
+    // npm's cafile setting, as an npm script sees it
+    const viaNpm = path.join(tmp, 'envca', 'npm.bin');
+    await downloadFile({ url: `${httpsBase}/payload.bin`, dest: viaNpm, sha256: payloadSha, env: { npm_config_cafile: bundle } });
+    expect(sha256(fs.readFileSync(viaNpm))).toBe(payloadSha);
     const started = Date.now();
     await expect(downloadFile({ url: `${httpsBase}/payload.bin`, dest: path.join(tmp, 'envca', 'again.bin'), env: {} }))
       .rejects.toThrow(/self.signed|certificate/i);
@@ -465,8 +474,12 @@ function crc32(data: Buffer) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** A zip with stored (uncompressed) entries. */
-function storedZip(entries: [string, Buffer][]) {
+/**
+ * A zip with stored (uncompressed) entries; with `zip64` its end record is the
+ * ZIP64 one (the classic record's counts and offsets all 0xFFFF...), as
+ * writers emit for more than 65535 entries or archives past 4 GiB.
+ */
+function storedZip(entries: [string, Buffer][], { zip64 = false } = {}) {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -496,15 +509,35 @@ function storedZip(entries: [string, Buffer][]) {
   const cd = Buffer.concat(centrals);
   const eocd = Buffer.alloc(22);
   eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  if (!zip64) {
+    eocd.writeUInt16LE(entries.length, 8);
+    eocd.writeUInt16LE(entries.length, 10);
+    eocd.writeUInt32LE(cd.length, 12);
+    eocd.writeUInt32LE(offset, 16);
+    return Buffer.concat([...locals, cd, eocd]);
+  }
+  eocd.writeUInt16LE(0xffff, 8);
+  eocd.writeUInt16LE(0xffff, 10);
+  eocd.writeUInt32LE(0xffffffff, 12);
+  eocd.writeUInt32LE(0xffffffff, 16);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE(45, 12);
+  record.writeUInt16LE(45, 14);
+  record.writeBigUInt64LE(BigInt(entries.length), 24);
+  record.writeBigUInt64LE(BigInt(entries.length), 32);
+  record.writeBigUInt64LE(BigInt(cd.length), 40);
+  record.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+  locator.writeUInt32LE(1, 16);
+  return Buffer.concat([...locals, cd, record, locator, eocd]);
 }
 
 /** A wheel-shaped zip whose RECORD lists sha256 base64url digests (optionally a wrong one). */
-function fakeWheel(files: Record<string, Buffer>, { corrupt = '' } = {}) {
+function fakeWheel(files: Record<string, Buffer>, { corrupt = '', zip64 = false } = {}) {
   const distInfo = 'torch-2.11.0.dist-info';
   const all: [string, Buffer][] = [
     ...Object.entries(files),
@@ -516,7 +549,7 @@ function fakeWheel(files: Record<string, Buffer>, { corrupt = '' } = {}) {
     return `${name},sha256=${digest},${data.length}`;
   });
   record.push(`${distInfo}/RECORD,,`);
-  return storedZip([...all, [`${distInfo}/RECORD`, Buffer.from(`${record.join('\n')}\n`)]]);
+  return storedZip([...all, [`${distInfo}/RECORD`, Buffer.from(`${record.join('\n')}\n`)]], { zip64 });
 }
 
 describe('installLibtorch with a fake wheel', () => {
@@ -524,6 +557,7 @@ describe('installLibtorch with a fake wheel', () => {
   const header = Buffer.from('#pragma once\n');
   const good = fakeWheel({ 'torch/lib/libtorch_cpu.so': cpuLib, 'torch/include/torch/fake.h': header, 'torch/bin/skip': Buffer.from('no') });
   const bad = fakeWheel({ 'torch/lib/libtorch_cpu.so': cpuLib }, { corrupt: 'torch/lib/libtorch_cpu.so' });
+  const wide = fakeWheel({ 'torch/lib/libtorch_cpu.so': cpuLib, 'torch/include/torch/fake.h': header }, { zip64: true });
   const stats = newStats();
   let base: string;
 
@@ -531,6 +565,7 @@ describe('installLibtorch with a fake wheel', () => {
     ({ base } = await httpServer((req, res) => {
       if (req.url === `/house/${TORCH_FILE}`) serveRange(req, res, good, stats);
       else if (req.url === `/bad/${TORCH_FILE}`) serveRange(req, res, bad, stats);
+      else if (req.url === `/zip64/${TORCH_FILE}`) serveRange(req, res, wide, stats);
       else if (req.url === '/simple/torch/') {
         res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
         res.end(JSON.stringify({ meta: { 'api-version': '1.0' }, name: 'torch', files: [{ filename: TORCH_FILE, url: `../../house/${TORCH_FILE}`, hashes: { sha256: sha256(good) } }] }));
@@ -563,6 +598,14 @@ describe('installLibtorch with a fake wheel', () => {
     const dir = path.join(tmp, 'libtorch-index');
     await installLibtorch({ dir, wheels: [{ ...torchSpec, sha256: sha256(good) }], env: { ...NO_PIP, PIP_INDEX_URL: `${base}/simple/` } });
     expect(fs.readFileSync(path.join(dir, 'lib', 'libtorch_cpu.so')).equals(cpuLib)).toBe(true);
+  });
+
+  it('reads a wheel whose end record is ZIP64', async () => {
+    expect(wide.readUInt16LE(wide.length - 12)).toBe(0xffff); // the classic record defers to ZIP64
+    const dir = path.join(tmp, 'libtorch-zip64');
+    await installLibtorch({ dir, wheels: [{ ...torchSpec, sha256: sha256(wide) }], env: { TORCHTS_WHEELHOUSE: `${base}/zip64` } });
+    expect(fs.readFileSync(path.join(dir, 'lib', 'libtorch_cpu.so')).equals(cpuLib)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'include', 'torch', 'fake.h')).equals(header)).toBe(true);
   });
 
   it('rejects a wheel whose file does not match its RECORD', async () => {
