@@ -62,10 +62,19 @@ describe('torchts circles', { timeout: 180_000 }, () => {
     expect(r.stdout).toContain('Epoch [25/50]\nTrain Loss: ');
     expect(r.stdout).toMatch(/Test Loss: \d\.\d{4}, Test Accuracy: \d\.\d{4}\n/);
     expect(r.stdout).toMatch(/Final test accuracy: \d\.\d{4}/);
+    const sizes: Record<string, [number, number]> = { circles: [640, 480], decision_boundary: [1200, 600] };
     for (const f of ['circles.svg', 'circles.png', 'decision_boundary.svg', 'decision_boundary.png']) {
       const bytes = fs.readFileSync(path.join(dir, f));
-      if (f.endsWith('.png')) expect(bytes.subarray(1, 4).toString()).toBe('PNG');
-      else expect(bytes.toString('utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+      const [width, height] = sizes[f.split('.')[0]!]!;
+      if (f.endsWith('.png')) {
+        // signature, then IHDR: width, height, 8-bit RGBA
+        expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+        expect(bytes.toString('latin1', 12, 16)).toBe('IHDR');
+        expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20), bytes[24], bytes[25]]).toEqual([width, height, 8, 6]);
+      } else {
+        expect(bytes.toString('utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+        expect(bytes.toString('utf8')).toContain(`width="${width}" height="${height}"`);
+      }
     }
     const loaded = torch.load(weights);
     expect([...loaded.keys()].sort()).toEqual(['0.bias', '0.weight', '2.bias', '2.weight', '4.bias', '4.weight']);

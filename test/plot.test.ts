@@ -11,7 +11,6 @@ import {
   scatterSvg,
   type BoundaryPanel,
 } from '../ts/plot/figures';
-import { crc32, encodePng, measureText, RgbaCanvas } from '../ts/plot/png';
 
 // ---------------------------------------------------------------------------
 // Helpers: an independent PNG reader and a tiny XML checker
@@ -86,6 +85,21 @@ function decodePng(png: Buffer): DecodedPng {
 function pixelAt(img: DecodedPng, x: number, y: number): number[] {
   const i = (Math.round(y) * img.width + Math.round(x)) * 4;
   return [...img.pixels.subarray(i, i + 4)];
+}
+
+/** The columns of `box` holding a dark (text or axes) pixel, in order. */
+function inkColumns(img: DecodedPng, box: { x0: number; x1: number; y0: number; y1: number }): number[] {
+  const columns: number[] = [];
+  for (let x = box.x0; x < box.x1; x++) {
+    for (let y = box.y0; y < box.y1; y++) {
+      const [r, g, b] = pixelAt(img, x, y);
+      if (r! + g! + b! < 3 * 128) {
+        columns.push(x);
+        break;
+      }
+    }
+  }
+  return columns;
 }
 
 interface XmlElement {
@@ -174,60 +188,6 @@ function halvesPanel(): BoundaryPanel {
   const labels = Array.from({ length: xs.length * ys.length }, (_, k) => (points[2 * k] > 0.5 ? 1 : 0));
   return { title: 'Halves', X, y: [0, 1], grid: { xs, ys, labels } };
 }
-
-// ---------------------------------------------------------------------------
-// PNG encoder and canvas
-// ---------------------------------------------------------------------------
-
-describe('png', () => {
-  it('computes the standard CRC-32', () => {
-    expect(crc32(Buffer.from('IEND', 'latin1'))).toBe(0xae426082);
-    expect(crc32(Buffer.from('123456789', 'latin1'))).toBe(0xcbf43926);
-  });
-
-  it('writes signature, IHDR, IDAT, IEND and round-trips the pixels', () => {
-    const width = 7;
-    const height = 5;
-    const rgba = new Uint8Array(width * height * 4);
-    // Gradients, flat rows and noise, so every filter type gets chosen somewhere.
-    for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 37 + (i >> 5) * 11) & 0xff;
-    rgba.fill(200, 0, width * 4);
-    const img = decodePng(encodePng(width, height, rgba));
-    expect(img.chunkTypes).toEqual(['IHDR', 'IDAT', 'IEND']);
-    expect([img.width, img.height, img.bitDepth, img.colorType]).toEqual([width, height, 8, 6]);
-    expect(img.inflatedLength).toBe(height * (1 + width * 4));
-    expect([...img.pixels]).toEqual([...rgba]);
-  });
-
-  it('rejects sizes that do not match the pixels', () => {
-    expect(() => encodePng(2, 2, new Uint8Array(15))).toThrow(RangeError);
-    expect(() => encodePng(0, 2, new Uint8Array(0))).toThrow(RangeError);
-  });
-
-  it('draws rects, circles, lines and text with alpha blending', () => {
-    const canvas = new RgbaCanvas(40, 30);
-    canvas.fillRect(0, 0, 10, 10, { rgb: [255, 0, 0], alpha: 0.5 });
-    expect(canvas.getPixel(5, 5)).toEqual([255, 128, 128, 255]);
-    canvas.fillRect(0, 0, 10, 10, { rgb: [0, 0, 255] });
-    expect(canvas.getPixel(5, 5)).toEqual([0, 0, 255, 255]);
-    // A half-covered column blends half way.
-    canvas.fillRect(20.5, 0, 1, 1, { rgb: [0, 0, 0] });
-    expect(canvas.getPixel(20, 0)).toEqual([128, 128, 128, 255]);
-    canvas.fillCircle(30, 20, 4, { rgb: [0, 128, 0] });
-    expect(canvas.getPixel(29, 19)).toEqual([0, 128, 0, 255]);
-    expect(canvas.getPixel(30 + 6, 20)).toEqual([255, 255, 255, 255]);
-    canvas.drawLine(0, 25.5, 15, 25.5, 1, { rgb: [0, 0, 0] });
-    expect(canvas.getPixel(7, 25)).toEqual([0, 0, 0, 255]);
-    expect(canvas.getPixel(7, 24)).toEqual([255, 255, 255, 255]);
-    // '1' at scale 1: its stem is the middle column of the glyph.
-    canvas.drawText('1', 12, 20, 1, { rgb: [0, 0, 0] });
-    expect(canvas.getPixel(14, 15)).toEqual([0, 0, 0, 255]);
-    expect(canvas.getPixel(12, 15)).toEqual([255, 255, 255, 255]);
-    expect(measureText('Train', 2)).toBe((5 * 6 - 1) * 2);
-    const img = decodePng(canvas.toPng());
-    expect([...img.pixels]).toEqual([...canvas.pixels]);
-  });
-});
 
 // ---------------------------------------------------------------------------
 // Colormap
@@ -377,6 +337,32 @@ describe('scatter figure', () => {
     expect(pixelAt(img, Number(last.attrs.cx) - 0.5, Number(last.attrs.cy) - 0.5)).toEqual([...toBytes(rdYlBu(1)), 255]);
     // The axes frame is drawn in black.
     expect(pixelAt(img, Number(axesBox[0].attrs.x1) - 0.5, cy)).toEqual([0, 0, 0, 255]);
+  });
+
+  it('sets the title and tick labels in the bundled DejaVu Sans, where the SVG anchors them', () => {
+    // System fonts are not loaded, so any ink here comes from the packaged font.
+    const titled = decodePng(scatterPng(data, { title: 'make_circles' }));
+    const plain = decodePng(scatterPng(data));
+    const svg = parseXml(scatterSvg(data, { title: 'make_circles' }));
+    const title = descendants(group(svg, 'title')[0], 'text')[0];
+    const size = Number(title.attrs['font-size']);
+    const [tx, ty] = [Number(title.attrs.x), Number(title.attrs.y)];
+    const band = { x0: 0, x1: 640, y0: Math.floor(ty - size), y1: Math.ceil(ty + 0.3 * size) };
+    const titleInk = inkColumns(titled, band);
+    expect(inkColumns(plain, band)).toEqual([]);
+    expect(titleInk.length).toBeGreaterThan(60);
+    // 12 glyphs of about 0.6 em each, centred on the anchor (text-anchor="middle").
+    const [left, right] = [titleInk[0]!, titleInk[titleInk.length - 1]!];
+    expect(right - left).toBeGreaterThan(7 * size * 0.6);
+    expect(right - left).toBeLessThan(12 * size * 0.6);
+    // (ink, not advance widths: side bearings shift it by a pixel or two)
+    expect(Math.abs((left + right) / 2 - tx)).toBeLessThanOrEqual(3);
+    // A y tick label ends at its anchor (text-anchor="end"), left of the axes.
+    const ytick = descendants(group(svg, 'axes')[0], 'text').find((t) => t.attrs['text-anchor'] === 'end')!;
+    const [yx, yy] = [Number(ytick.attrs.x), Number(ytick.attrs.y)];
+    const tickInk = inkColumns(titled, { x0: 0, x1: Math.ceil(yx) + 3, y0: Math.floor(yy - 12), y1: Math.ceil(yy + 1) });
+    expect(tickInk.length).toBeGreaterThan(10);
+    expect(Math.abs(tickInk[tickInk.length - 1]! - yx)).toBeLessThanOrEqual(3);
   });
 
   it('is deterministic', () => {

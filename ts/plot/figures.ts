@@ -1,6 +1,6 @@
 /**
- * The two figures of PyTorch's "classify two circles" tutorial, drawn without
- * dependencies as SVG or PNG:
+ * The two figures of PyTorch's "classify two circles" tutorial, drawn as SVG,
+ * and as PNG by rendering that SVG with resvg (`@resvg/resvg-js`):
  *
  * - `plt.scatter(X[:, 0], X[:, 1], c=y, cmap=plt.cm.RdYlBu)` → {@link scatterSvg}, {@link scatterPng};
  * - `plot_decision_boundary(model, X, y)` for train and test side by side
@@ -8,12 +8,17 @@
  *   {@link decisionGrid} to get the grid to predict on, then
  *   {@link decisionBoundarySvg}, {@link decisionBoundaryPng}.
  *
- * Both back ends draw the same scene, laid out as matplotlib lays out a
- * default figure at 100 dpi (subplot margins, 10 pt tick labels, 12 pt titles,
- * outward ticks, MaxNLocator tick positions and ScalarFormatter labels).
+ * The scene is laid out as matplotlib lays out a default figure at 100 dpi
+ * (subplot margins, 10 pt tick labels, 12 pt titles, outward ticks,
+ * MaxNLocator tick positions and ScalarFormatter labels). Text is set in
+ * DejaVu Sans, matplotlib's font, from the `dejavu-fonts-ttf` package, so a
+ * PNG looks the same on every machine, with or without system fonts.
  */
-import { blendOver, rdYlBuNormalized, toBytes, toHex, type Rgb } from './colormap';
-import { GLYPH_CAP_HEIGHT, RgbaCanvas, type TextAnchor } from './png';
+import { createRequire } from 'node:module';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
+import { blendOver, rdYlBuNormalized, toHex, type Rgb } from './colormap';
+
+type TextAnchor = 'start' | 'middle' | 'end';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -559,37 +564,20 @@ function sceneToSvg(scene: Scene): string {
   return out.join('\n') + '\n';
 }
 
+// Loaded on first use: `import 'torchts'` should not load a second native
+// addon, and a platform without resvg's binary still gets SVGs.
+const load = createRequire(import.meta.url);
+let resvg: { Resvg: typeof ResvgClass; font: string } | undefined;
+
 function sceneToPng(scene: Scene): Buffer {
-  const canvas = new RgbaCanvas(scene.width, scene.height);
-  const ink = { rgb: toBytes(INK) };
-  const edge = { rgb: toBytes(POINT_EDGE) };
-  for (const layer of scene.layers) {
-    for (const m of layer.marks) {
-      switch (m.kind) {
-        case 'rect': {
-          // Whole-pixel tiles: neighbouring tiles then meet without seams.
-          const x0 = Math.round(m.x);
-          const y0 = Math.round(m.y);
-          canvas.fillRect(x0, y0, Math.round(m.x + m.w) - x0, Math.round(m.y + m.h) - y0, { rgb: toBytes(m.fill) });
-          break;
-        }
-        case 'circle':
-          canvas.fillCircle(m.cx, m.cy, m.r, { rgb: toBytes(m.fill) }, edge, POINT_EDGE_WIDTH);
-          break;
-        case 'line':
-          canvas.drawLine(m.x1, m.y1, m.x2, m.y2, 1, ink);
-          break;
-        case 'text': {
-          // The bitmap font's cap height stands in for DejaVu's, rounded up to
-          // half-pixel cells (and whole-pixel positions) to keep glyphs sharp.
-          const scale = Math.ceil(((CAP_HEIGHT * m.size) / GLYPH_CAP_HEIGHT) * 2) / 2;
-          canvas.drawText(m.text, Math.round(m.x), Math.round(m.y), scale, ink, m.anchor);
-          break;
-        }
-      }
-    }
-  }
-  return canvas.toPng();
+  resvg ??= {
+    Resvg: (load('@resvg/resvg-js') as { Resvg: typeof ResvgClass }).Resvg,
+    font: load.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+  };
+  const renderer = new resvg.Resvg(sceneToSvg(scene), {
+    font: { loadSystemFonts: false, fontFiles: [resvg.font], defaultFontFamily: 'DejaVu Sans' },
+  });
+  return renderer.render().asPng();
 }
 
 // ---------------------------------------------------------------------------
@@ -604,7 +592,7 @@ export function scatterSvg(data: ScatterData, opts: ScatterOptions = {}): string
   return sceneToSvg(scatterScene(data, opts));
 }
 
-/** The same scatter figure as PNG bytes (RGBA, 640x480 by default). */
+/** The same scatter figure as PNG bytes (the SVG rendered by resvg; RGBA, 640x480 by default). */
 export function scatterPng(data: ScatterData, opts: ScatterOptions = {}): Buffer {
   return sceneToPng(scatterScene(data, opts));
 }
