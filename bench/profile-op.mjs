@@ -11,12 +11,13 @@ import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import * as torch from 'torchts';
 
-const argv = process.argv.slice(2);
-const calls = Number(argv.find((a) => a.startsWith('--calls='))?.split('=')[1] ?? 300_000);
-if (argv.find((x) => x.startsWith('--threads='))) torch.setNumThreads(Number(argv.find((x) => x.startsWith('--threads=')).split('=')[1]));
+const { values: args } = parseArgs({ options: { calls: { type: 'string', default: '300000' }, threads: { type: 'string' } } });
+const calls = Number(args.calls);
+if (args.threads) torch.setNumThreads(Number(args.threads));
 const a = torch.ones(2, 2);
 const b = torch.ones(2, 2);
 const m = torch.ones(8, 8);

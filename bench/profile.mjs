@@ -13,12 +13,13 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const argv = process.argv.slice(2);
-const opt = (name, d) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? d;
+const { values: args } = parseArgs({ options: { epochs: { type: 'string' }, threads: { type: 'string' }, python: { type: 'string' } } });
+const opt = (name, d) => args[name] ?? d;
 const epochs = Number(opt('epochs', 300));
 const torch = await import('torchts');
 const { nn, optim } = torch;

@@ -30,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { Worker } from './lib/workers.mjs';
 import { NoiseControl } from './lib/noise.mjs';
@@ -43,10 +44,25 @@ const require = createRequire(path.join(root, 'package.json'));
 
 // ---- options ----------------------------------------------------------------
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-if (flag('help') || flag('h')) {
+const args = (() => {
+  const string = { type: /** @type {const} */ ('string') };
+  const boolean = { type: /** @type {const} */ ('boolean') };
+  try {
+    return parseArgs({
+      options: {
+        quick: boolean, only: string, repeats: string, view: string, threads: string, systems: string,
+        'no-build': boolean, 'no-md': boolean, 'no-gate': boolean, 'no-priority': boolean,
+        'noise-budget': string, render: string, help: { ...boolean, short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`bench/run.mjs: ${err.message} (--help for usage)`);
+    process.exit(2);
+  }
+})();
+const flag = (name) => args[name] === true;
+const opt = (name) => args[name];
+if (flag('help')) {
   const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
   console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);

@@ -21,6 +21,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from './lib/workers.mjs';
 import { textTable, fmtRate } from './lib/report.mjs';
@@ -37,13 +38,21 @@ const RAMP_MS = 300; // background work starts this long before the load window
 
 const usage = (message) => Object.assign(new Error(message), { usage: true });
 
-function parseArgs(argv) {
-  const opts = { seconds: 5, concurrency: 8, repeats: 2, threads: undefined, json: undefined };
-  for (const arg of argv) {
-    const m = /^--([a-z]+)=(.*)$/.exec(arg);
-    if (!m || !(m[1] in opts)) throw usage(`unknown argument ${arg}; usage: node bench/service.mjs [--seconds=5] [--concurrency=8] [--repeats=2] [--threads=N] [--json=path]`);
-    opts[m[1]] = m[1] === 'json' ? m[2] : Number(m[2]);
+function options(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' } },
+    }));
+  } catch (err) {
+    throw usage(`${err.message}; usage: node bench/service.mjs [--seconds=5] [--concurrency=8] [--repeats=2] [--threads=N] [--json=path]`);
   }
+  const num = (v, d) => (v === undefined ? d : Number(v));
+  const opts = {
+    seconds: num(values.seconds, 5), concurrency: num(values.concurrency, 8), repeats: num(values.repeats, 2),
+    threads: num(values.threads, undefined), json: values.json,
+  };
   if (!(opts.seconds > 0 && opts.seconds <= 300)) throw usage(`--seconds must be in (0, 300], got ${opts.seconds}`);
   for (const k of ['concurrency', 'repeats']) {
     if (!(Number.isInteger(opts[k]) && opts[k] >= 1 && opts[k] <= 1024)) throw usage(`--${k} must be an integer in [1, 1024], got ${opts[k]}`);
@@ -113,7 +122,7 @@ function background(step) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = options(process.argv.slice(2));
   const torch = await import('../dist/index.js');
   const { nn, optim } = torch;
   if (opts.threads !== undefined) torch.setNumThreads(opts.threads);

@@ -15,12 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
+const { values: args } = parseArgs({
+  options: { cases: { type: 'string' }, chunk: { type: 'string' }, jobs: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' } },
+});
+const arg = (name, dflt) => args[name] ?? dflt;
 const CASES = Number(arg('cases', 1_000_000));
 const CHUNK = Math.min(Number(arg('chunk', 50_000)), CASES);
 const JOBS = Math.max(1, Number(arg('jobs', 1)));

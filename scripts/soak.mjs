@@ -22,20 +22,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string' }, 'report-every': { type: 'string' }, warmup: { type: 'string' }, 'bound-mb': { type: 'string' },
+    'no-yield': { type: 'boolean' }, dist: { type: 'boolean' },
+  },
+});
+const arg = (name, dflt) => (args[name] === undefined ? dflt : Number(args[name]));
 const STEPS = arg('steps', 1_000_000);
 const EVERY = arg('report-every', 50_000);
 const WARMUP = Math.min(arg('warmup', 50_000), STEPS);
 const BOUND_MB = arg('bound-mb', 50);
-const YIELD = !process.argv.includes('--no-yield');
+const YIELD = !args['no-yield'];
 
 let entry;
-if (process.argv.includes('--dist')) {
+if (args.dist) {
   entry = path.join(root, 'dist', 'index.js');
 } else {
   const { bundle } = await import(pathToFileURL(path.join(root, 'test', 'helpers', 'bundle.mjs')).href);

@@ -89,6 +89,8 @@ describe('torchts circles', { timeout: 180_000 }, () => {
       [['circles', '--hidden', '8,x'], /--hidden must be comma-separated positive integers/],
       [['circles', '--bogus'], /Unknown option '--bogus'/],
       [['nonsense'], /unknown command 'nonsense'/],
+      [['install-libtorch', '--forse'], /Unknown option '--forse'/],
+      [['doctor', '--verbose'], /Unknown option '--verbose'/],
       [['circles', '--device', 'cuda'], /CUDA is not available/],
     ];
     for (const [args, message] of cases) {

@@ -8,15 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const python = opt('--python', process.env.TORCHTS_PYTHON || 'python3');
-const outDir = opt('--out', process.env.OUT || '.');
+const { values: args } = parseArgs({ options: { python: { type: 'string' }, out: { type: 'string' } } });
+const python = args.python ?? (process.env.TORCHTS_PYTHON || 'python3');
+const outDir = args.out ?? (process.env.OUT || '.');
 process.env.TORCHTS_PYTHON = python;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const torch = await import(path.join(here, '..', '..', 'dist', 'index.js'));

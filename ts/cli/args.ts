@@ -1,4 +1,5 @@
-// Option parsing with clear errors for bad values.
+// Option values with clear errors: node:util's parseArgs splits the command
+// line (and rejects unknown options); these check the strings it returns.
 export class UsageError extends Error {
   override name = 'UsageError';
 }

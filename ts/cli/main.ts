@@ -2,6 +2,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { UsageError } from './args';
 
 const HELP = `Usage: torchts <command> [options]
@@ -10,7 +11,8 @@ Commands:
   circles            train the PyTorch two-circles tutorial (torchts circles --help)
   doctor             versions, where libtorch was found, devices, and a self-test
   install-libtorch   download libtorch 2.11.0 (CPU) into the per-user cache;
-                     --cuda adds the CUDA build (~3 GB), loaded at run time on NVIDIA machines
+                     --cuda adds the CUDA build (~3 GB), loaded at run time on NVIDIA machines;
+                     --force installs again
   help               this help
 
 Environment:
@@ -47,13 +49,14 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${version()}\n`);
       return 0;
     case 'install-libtorch': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { force: { type: 'boolean' }, cuda: { type: 'boolean' } } });
+      const force = values.force ?? false;
       const script = pathToFileURL(path.join(packageRoot(), 'scripts', 'install-libtorch.mjs')).href;
       const installer = (await import(script)) as {
         installLibtorch: (o: { force: boolean }) => Promise<string>;
         installCudaLibtorch: (o: { force: boolean }) => string;
       };
-      const force = rest.includes('--force');
-      if (rest.includes('--cuda')) process.stdout.write(`${installer.installCudaLibtorch({ force })}\n`);
+      if (values.cuda) process.stdout.write(`${installer.installCudaLibtorch({ force })}\n`);
       process.stdout.write(`${await installer.installLibtorch({ force })}\n`);
       return 0;
     }
@@ -62,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
       return circlesCommand(rest);
     }
     case 'doctor': {
+      parseArgs({ args: rest, strict: true, options: {} });
       const { doctorCommand } = await import('./doctor');
       return doctorCommand(version());
     }
