@@ -24,15 +24,15 @@ export declare class CancelHandle {
 }
 
 export declare class NativeOptimizer {
-  static adam(params: Array<Tensor>, o: AdamOptions): NativeOptimizer
-  static sgd(params: Array<Tensor>, o: SgdOptions): NativeOptimizer
+  static adam(params: Array<Tensor>, config: AdamConfig): NativeOptimizer
+  static sgd(params: Array<Tensor>, config: SgdConfig): NativeOptimizer
   /**
    * Replaces every Adam hyper-parameter, keeping the state (a changed
    * param_group, or one loaded from a state dict).
    */
-  configureAdam(o: AdamOptions): void
+  configureAdam(config: AdamConfig): void
   /** Replaces every SGD hyper-parameter, keeping the momentum buffers. */
-  configureSgd(o: SgdOptions): void
+  configureSgd(config: SgdConfig): void
   step(): void
   zeroGrad(): void
   /** Changes the learning rate (param_groups[i]['lr'] = v, as schedulers do). */
@@ -45,21 +45,10 @@ export declare class NativeOptimizer {
    * Starts a fit on napi's thread pool. This optimizer is unusable (busy)
    * until the promise settles; the TS layer marks the tensors busy likewise.
    */
-  fitAsync(params: Array<Tensor>, xTrain: Tensor, yTrain: Tensor, xTest: Tensor | undefined | null, yTest: Tensor | undefined | null, options: FitOptions, weight: Tensor | undefined | null, handle: CancelHandle, onEpoch?: Progress | undefined | null): Promise<FitRecord[]>
+  fitAsync(args: FitArgs, handle: CancelHandle, onEpoch?: Progress | undefined | null): Promise<FitRecord[]>
 }
 
 export declare function abs(tensor: Tensor): Tensor
-
-export interface AdamOptions {
-  lr: number
-  beta1: number
-  beta2: number
-  eps: number
-  weightDecay: number
-  amsgrad: boolean
-  maximize: boolean
-  decoupledWeightDecay: boolean
-}
 
 /** Adam state of one parameter, as torch.optim.Adam's state_dict holds it. */
 export interface AdamParamState {
@@ -158,13 +147,20 @@ export declare function eye(n: number, m?: number | undefined | null, dtype?: st
 export declare function fill_(tensor: Tensor, value: number): void
 
 /** Trains in one native call; `on_epoch(record)` returning false stops early. */
-export declare function fit(optimizer: NativeOptimizer, params: Array<Tensor>, xTrain: Tensor, yTrain: Tensor, xTest: Tensor | undefined | null, yTest: Tensor | undefined | null, options: FitOptions, weight?: Tensor | undefined | null, onEpoch?: ((arg: FitRecord) => boolean | null) | undefined | null): Array<FitRecord>
+export declare function fit(optimizer: NativeOptimizer, args: FitArgs, onEpoch?: ((arg: FitRecord) => boolean | null) | undefined | null): Array<FitRecord>
 
-/** What `fit` needs besides the tensors; `layers` as in `crate::model`. */
-export interface FitOptions {
-  layers: Array<string>
-  loss: string
-  lossOptions?: LossOptions
+/** Everything a fit trains on, as one object from JavaScript. */
+export interface FitArgs {
+  layers: Array<LayerSpec>
+  /** Every layer's parameters, in order (a Linear: weight, then bias). */
+  params: Tensor[]
+  loss: LossSpec
+  /** The loss's class weights (CrossEntropy, NLL). */
+  weight?: Tensor
+  xTrain: Tensor
+  yTrain: Tensor
+  xTest?: Tensor
+  yTest?: Tensor
   epochs: number
   batchSize?: number
   /** @default true */
@@ -193,7 +189,7 @@ export declare function floor(tensor: Tensor): Tensor
 export declare function forwardAsync(params: Array<Tensor>, input: Tensor, options: ForwardOptions, handle: CancelHandle): Promise<Tensor>
 
 export interface ForwardOptions {
-  layers: Array<string>
+  layers: Array<LayerSpec>
   training: boolean
   /** The caller's grad mode (grad mode is per thread in libtorch). */
   gradEnabled: boolean
@@ -277,16 +273,7 @@ export declare function logicalOr(tensor: Tensor, other: Tensor): Tensor
 
 export declare function logSoftmax(tensor: Tensor, dim: number, dtype?: string | undefined | null): Tensor
 
-export declare function loss(name: string, input: Tensor, target: Tensor, options?: LossOptions | undefined | null, weight?: Tensor | undefined | null, posWeight?: Tensor | undefined | null): Tensor
-
-export interface LossOptions {
-  /** @default "mean" */
-  reduction?: string
-  /** @default -100 */
-  ignoreIndex?: number
-  /** @default 0 */
-  labelSmoothing?: number
-}
+export declare function loss(spec: LossSpec, input: Tensor, target: Tensor, weight?: Tensor | undefined | null, posWeight?: Tensor | undefined | null): Tensor
 
 export declare function lt(tensor: Tensor, other: Tensor): Tensor
 
@@ -395,15 +382,6 @@ export declare function setReadLocked(tensor: Tensor, on: boolean): void
 
 export declare function setRequiresGrad(tensor: Tensor, value: boolean): void
 
-export interface SgdOptions {
-  lr: number
-  momentum: number
-  dampening: number
-  weightDecay: number
-  nesterov: boolean
-  maximize: boolean
-}
-
 export declare function shape(tensor: Tensor): Array<number>
 
 export declare function sigmoid(tensor: Tensor): Tensor
@@ -454,3 +432,49 @@ export declare function zero_(tensor: Tensor): void
 export declare function zeroGrad(tensor: Tensor): void
 
 export declare function zeros(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
+
+export interface AdamConfig {
+  lr: number
+  beta1: number
+  beta2: number
+  eps: number
+  weightDecay: number
+  amsgrad: boolean
+  maximize: boolean
+  /** AdamW: decay the weights directly instead of adding to the gradient. */
+  decoupledWeightDecay: boolean
+}
+
+/**
+ * A built-in layer as JavaScript describes it: plain data. Its parameters
+ * travel beside it, in order (a Linear takes its weight, then its bias).
+ */
+export type LayerSpec =
+  | { type: 'Linear'; bias: boolean }
+  | { type: 'ReLU' }
+  | { type: 'Sigmoid' }
+  | { type: 'Tanh' }
+  | { type: 'Identity' }
+  | { type: 'Softmax'; dim: number }
+  | { type: 'LogSoftmax'; dim: number }
+  | { type: 'Flatten'; startDim: number; endDim: number }
+  | { type: 'Dropout'; p: number }
+
+/**
+ * A loss as JavaScript describes it; the class weights (`weight`,
+ * `pos_weight`) travel beside it as tensors.
+ */
+export type LossSpec =
+  | { type: 'CrossEntropy'; reduction: string; ignoreIndex: number; labelSmoothing: number }
+  | { type: 'Nll'; reduction: string; ignoreIndex: number }
+  | { type: 'Mse'; reduction: string }
+  | { type: 'BceWithLogits'; reduction: string }
+
+export interface SgdConfig {
+  lr: number
+  momentum: number
+  dampening: number
+  weightDecay: number
+  nesterov: boolean
+  maximize: boolean
+}

@@ -4,79 +4,27 @@ use crate::error::OrThrow;
 use crate::tensor::Tensor;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use torchts_core::nn::{parse_reduction, Loss};
+use torchts_core::nn::{check_dropout_probability, Loss, LossSpec};
 
-#[napi(object)]
-#[derive(Clone)]
-pub struct LossOptions {
-    /// @default "mean"
-    pub reduction: Option<String>,
-    /// @default -100
-    pub ignore_index: Option<i64>,
-    /// @default 0
-    pub label_smoothing: Option<f64>,
-}
-
-/// Builds an engine loss from its PyTorch name and options.
+/// The engine's loss for a spec, with its class weights.
 pub fn make_loss(
-    name: &str,
-    options: Option<LossOptions>,
+    spec: LossSpec,
     weight: Option<&Tensor>,
     pos_weight: Option<&Tensor>,
 ) -> Result<Loss> {
-    let o = options.unwrap_or(LossOptions {
-        reduction: None,
-        ignore_index: None,
-        label_smoothing: None,
-    });
-    let reduction = parse_reduction(o.reduction.as_deref().unwrap_or("mean")).or_throw()?;
-    let weight = weight
-        .map(|w| w.get().map(|t| t.shallow_clone()))
-        .transpose()?;
-    let pos_weight = pos_weight
-        .map(|w| w.get().map(|t| t.shallow_clone()))
-        .transpose()?;
-    let ignore_index = o.ignore_index.unwrap_or(-100);
-    Ok(match name {
-        "cross_entropy" => {
-            let label_smoothing = o.label_smoothing.unwrap_or(0.0);
-            if !(0.0..=1.0).contains(&label_smoothing) {
-                return Err(crate::error::invalid(format!(
-                    "label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
-                )));
-            }
-            Loss::CrossEntropy {
-                weight,
-                reduction,
-                ignore_index,
-                label_smoothing,
-            }
-        }
-        "nll" => Loss::Nll {
-            weight,
-            reduction,
-            ignore_index,
-        },
-        "mse" => Loss::Mse { reduction },
-        "bce_with_logits" => Loss::BceWithLogits {
-            weight,
-            pos_weight,
-            reduction,
-        },
-        other => return Err(crate::error::invalid(format!("unknown loss '{other}'"))),
-    })
+    let shallow = |t: Option<&Tensor>| t.map(|t| t.get().map(|t| t.shallow_clone())).transpose();
+    Loss::new(spec, shallow(weight)?, shallow(pos_weight)?).or_throw()
 }
 
 #[napi(catch_unwind)]
 pub fn loss(
-    name: String,
+    spec: LossSpec,
     input: &Tensor,
     target: &Tensor,
-    options: Option<LossOptions>,
     weight: Option<&Tensor>,
     pos_weight: Option<&Tensor>,
 ) -> Result<Tensor> {
-    let loss = make_loss(&name, options, weight, pos_weight)?;
+    let loss = make_loss(spec, weight, pos_weight)?;
     Ok(Tensor::new(
         loss.forward(input.get()?, target.get()?).or_throw()?,
     ))
@@ -92,11 +40,7 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
 
 #[napi(catch_unwind)]
 pub fn dropout(input: &Tensor, p: f64, training: bool) -> Result<Tensor> {
-    if !(0.0..=1.0).contains(&p) {
-        return Err(crate::error::invalid(format!(
-            "dropout probability has to be between 0 and 1, but got {p}"
-        )));
-    }
+    check_dropout_probability(p).or_throw()?;
     Ok(Tensor::new(input.get()?.f_dropout(p, training).or_throw()?))
 }
 

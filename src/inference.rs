@@ -9,11 +9,11 @@ use napi_derive::napi;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use torchts_core::inference::{forward, ForwardConfig};
-use torchts_core::nn::Sequential;
+use torchts_core::nn::{LayerSpec, Sequential};
 
 #[napi(object)]
 pub struct ForwardOptions {
-    pub layers: Vec<String>,
+    pub layers: Vec<LayerSpec>,
     pub training: bool,
     /// The caller's grad mode (grad mode is per thread in libtorch).
     pub grad_enabled: bool,
@@ -64,7 +64,7 @@ pub fn forward_async(
     options: ForwardOptions,
     handle: &CancelHandle,
 ) -> Result<AsyncTask<ForwardTask>> {
-    let model = build_model(&options.layers, &params)?;
+    let model = build_model(options.layers, params)?;
     Ok(AsyncTask::new(ForwardTask {
         model,
         input: input.get()?.shallow_clone(),

@@ -20,28 +20,6 @@ impl Engine {
     }
 }
 
-#[napi(object)]
-pub struct AdamOptions {
-    pub lr: f64,
-    pub beta1: f64,
-    pub beta2: f64,
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub amsgrad: bool,
-    pub maximize: bool,
-    pub decoupled_weight_decay: bool,
-}
-
-#[napi(object)]
-pub struct SgdOptions {
-    pub lr: f64,
-    pub momentum: f64,
-    pub dampening: f64,
-    pub weight_decay: f64,
-    pub nesterov: bool,
-    pub maximize: bool,
-}
-
 /// Adam state of one parameter, as torch.optim.Adam's state_dict holds it.
 #[napi(object, object_from_js = false)]
 pub struct AdamParamState {
@@ -64,59 +42,28 @@ fn shallow(params: &[&Tensor]) -> Result<Vec<TchTensor>> {
         .collect()
 }
 
-impl From<AdamOptions> for AdamConfig {
-    fn from(o: AdamOptions) -> Self {
-        AdamConfig {
-            lr: o.lr,
-            beta1: o.beta1,
-            beta2: o.beta2,
-            eps: o.eps,
-            weight_decay: o.weight_decay,
-            amsgrad: o.amsgrad,
-            maximize: o.maximize,
-            decoupled_weight_decay: o.decoupled_weight_decay,
-        }
-    }
-}
-
-impl From<SgdOptions> for SgdConfig {
-    fn from(o: SgdOptions) -> Self {
-        SgdConfig {
-            lr: o.lr,
-            momentum: o.momentum,
-            dampening: o.dampening,
-            weight_decay: o.weight_decay,
-            nesterov: o.nesterov,
-            maximize: o.maximize,
-        }
-    }
-}
-
 #[napi]
 impl NativeOptimizer {
     #[napi(factory, catch_unwind)]
-    pub fn adam(params: Vec<&Tensor>, o: AdamOptions) -> Result<Self> {
+    pub fn adam(params: Vec<&Tensor>, config: AdamConfig) -> Result<Self> {
         Ok(Self {
             inner: Some(Engine::Adam(
-                Adam::new(shallow(&params)?, o.into()).or_throw()?,
+                Adam::new(shallow(&params)?, config).or_throw()?,
             )),
         })
     }
 
     #[napi(factory, catch_unwind)]
-    pub fn sgd(params: Vec<&Tensor>, o: SgdOptions) -> Result<Self> {
+    pub fn sgd(params: Vec<&Tensor>, config: SgdConfig) -> Result<Self> {
         Ok(Self {
-            inner: Some(Engine::Sgd(
-                Sgd::new(shallow(&params)?, o.into()).or_throw()?,
-            )),
+            inner: Some(Engine::Sgd(Sgd::new(shallow(&params)?, config).or_throw()?)),
         })
     }
 
     /// Replaces every Adam hyper-parameter, keeping the state (a changed
     /// param_group, or one loaded from a state dict).
     #[napi(catch_unwind)]
-    pub fn configure_adam(&mut self, o: AdamOptions) -> Result<()> {
-        let config: AdamConfig = o.into();
+    pub fn configure_adam(&mut self, config: AdamConfig) -> Result<()> {
         config.validate().or_throw()?;
         let Engine::Adam(adam) = self.engine()? else {
             return Err(invalid("not an Adam optimizer"));
@@ -127,8 +74,7 @@ impl NativeOptimizer {
 
     /// Replaces every SGD hyper-parameter, keeping the momentum buffers.
     #[napi(catch_unwind)]
-    pub fn configure_sgd(&mut self, o: SgdOptions) -> Result<()> {
-        let config: SgdConfig = o.into();
+    pub fn configure_sgd(&mut self, config: SgdConfig) -> Result<()> {
         config.validate().or_throw()?;
         let Engine::Sgd(sgd) = self.engine()? else {
             return Err(invalid("not an SGD optimizer"));

@@ -95,6 +95,37 @@ impl FromNapiRef for Tensor {
     }
 }
 
+/// A tensor handle inside an argument object (`{ xTrain, yTrain, … }`),
+/// borrowed for the call like a `&Tensor` argument: the object, and so the
+/// handle, stays reachable until the call returns.
+pub struct TensorArg(&'static Tensor);
+
+impl FromNapiValue for TensorArg {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        Ok(TensorArg(unsafe { Tensor::from_napi_ref(env, value)? }))
+    }
+}
+
+impl TypeName for TensorArg {
+    fn type_name() -> &'static str {
+        "Tensor"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::External
+    }
+}
+
+impl ValidateNapiValue for TensorArg {}
+
+impl std::ops::Deref for TensorArg {
+    type Target = Tensor;
+
+    fn deref(&self) -> &Tensor {
+        self.0
+    }
+}
+
 impl TypeName for Tensor {
     fn type_name() -> &'static str {
         "Tensor"

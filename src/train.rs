@@ -3,16 +3,16 @@
 //! (`fitAsync`) with progress through a thread-safe callback.
 use crate::cancel::CancelHandle;
 use crate::error::{invalid, to_js, OrThrow};
-use crate::functional::{make_loss, LossOptions};
+use crate::functional::make_loss;
 use crate::model::build_model;
 use crate::optim::{Engine, NativeOptimizer};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, TensorArg};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use torchts_core::nn::{Loss, Sequential};
+use torchts_core::nn::{LayerSpec, Loss, LossSpec, Sequential};
 use torchts_core::train::{fit as core_fit, EpochRecord, FitConfig, Split};
 
 #[napi(object)]
@@ -37,12 +37,25 @@ impl From<&EpochRecord> for FitRecord {
     }
 }
 
-/// What `fit` needs besides the tensors; `layers` as in `crate::model`.
-#[napi(object)]
-pub struct FitOptions {
-    pub layers: Vec<String>,
-    pub loss: String,
-    pub loss_options: Option<LossOptions>,
+/// Everything a fit trains on, as one object from JavaScript.
+#[napi(object, object_to_js = false)]
+pub struct FitArgs {
+    pub layers: Vec<LayerSpec>,
+    /// Every layer's parameters, in order (a Linear: weight, then bias).
+    #[napi(ts_type = "Tensor[]")]
+    pub params: Vec<TensorArg>,
+    pub loss: LossSpec,
+    /// The loss's class weights (CrossEntropy, NLL).
+    #[napi(ts_type = "Tensor")]
+    pub weight: Option<TensorArg>,
+    #[napi(ts_type = "Tensor")]
+    pub x_train: TensorArg,
+    #[napi(ts_type = "Tensor")]
+    pub y_train: TensorArg,
+    #[napi(ts_type = "Tensor")]
+    pub x_test: Option<TensorArg>,
+    #[napi(ts_type = "Tensor")]
+    pub y_test: Option<TensorArg>,
     pub epochs: u32,
     pub batch_size: Option<i64>,
     /// @default true
@@ -51,14 +64,13 @@ pub struct FitOptions {
     pub evaluate: Option<bool>,
 }
 
-fn config(o: &FitOptions) -> FitConfig {
-    FitConfig {
-        epochs: o.epochs as usize,
-        batch_size: o.batch_size,
-        shuffle: o.shuffle.unwrap_or(true),
-        evaluate: o.evaluate.unwrap_or(true),
-        stop: None,
-    }
+/// The engine's pieces of a fit, built from its arguments.
+struct Prepared {
+    model: Sequential,
+    loss: Loss,
+    train: Split,
+    test: Option<Split>,
+    config: FitConfig,
 }
 
 fn split(x: &Tensor, y: &Tensor) -> Result<Split> {
@@ -68,36 +80,43 @@ fn split(x: &Tensor, y: &Tensor) -> Result<Split> {
     })
 }
 
+fn prepare(args: FitArgs) -> Result<Prepared> {
+    let test = match (&args.x_test, &args.y_test) {
+        (Some(x), Some(y)) => Some(split(x, y)?),
+        (None, None) => None,
+        _ => return Err(invalid("fit: give both xTest and yTest, or neither")),
+    };
+    Ok(Prepared {
+        model: build_model(args.layers, args.params.iter().map(|p| &**p))?,
+        loss: make_loss(args.loss, args.weight.as_deref(), None)?,
+        train: split(&args.x_train, &args.y_train)?,
+        test,
+        config: FitConfig {
+            epochs: args.epochs as usize,
+            batch_size: args.batch_size,
+            shuffle: args.shuffle.unwrap_or(true),
+            evaluate: args.evaluate.unwrap_or(true),
+            stop: None,
+        },
+    })
+}
+
 /// Trains in one native call; `on_epoch(record)` returning false stops early.
 #[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
 pub fn fit(
     optimizer: &mut NativeOptimizer,
-    params: Vec<&Tensor>,
-    x_train: &Tensor,
-    y_train: &Tensor,
-    x_test: Option<&Tensor>,
-    y_test: Option<&Tensor>,
-    options: FitOptions,
-    weight: Option<&Tensor>,
+    args: FitArgs,
     on_epoch: Option<Function<FitRecord, Option<bool>>>,
 ) -> Result<Vec<FitRecord>> {
-    let model = build_model(&options.layers, &params)?;
-    let loss = make_loss(&options.loss, options.loss_options.clone(), weight, None)?;
-    let train = split(x_train, y_train)?;
-    let test = match (x_test, y_test) {
-        (Some(x), Some(y)) => Some(split(x, y)?),
-        _ => None,
-    };
-    let cfg = config(&options);
+    let p = prepare(args)?;
     let mut callback_error = None;
     let result = core_fit(
-        &model,
-        &loss,
+        &p.model,
+        &p.loss,
         optimizer.engine()?.as_dyn(),
-        &train,
-        test.as_ref(),
-        &cfg,
+        &p.train,
+        p.test.as_ref(),
+        &p.config,
         &mut |r| {
             let Some(cb) = &on_epoch else { return true };
             match cb.call(FitRecord::from(r)) {
@@ -186,39 +205,25 @@ impl NativeOptimizer {
     /// Starts a fit on napi's thread pool. This optimizer is unusable (busy)
     /// until the promise settles; the TS layer marks the tensors busy likewise.
     #[napi(ts_return_type = "Promise<FitRecord[]>", catch_unwind)]
-    #[allow(clippy::too_many_arguments)]
     pub fn fit_async(
         &mut self,
         this: Reference<NativeOptimizer>,
-        params: Vec<&Tensor>,
-        x_train: &Tensor,
-        y_train: &Tensor,
-        x_test: Option<&Tensor>,
-        y_test: Option<&Tensor>,
-        options: FitOptions,
-        weight: Option<&Tensor>,
+        args: FitArgs,
         handle: &CancelHandle,
         on_epoch: Option<Arc<Progress>>,
     ) -> Result<AsyncTask<FitTask>> {
-        let model = build_model(&options.layers, &params)?;
-        let loss = make_loss(&options.loss, options.loss_options.clone(), weight, None)?;
-        let train = split(x_train, y_train)?;
-        let test = match (x_test, y_test) {
-            (Some(x), Some(y)) => Some(split(x, y)?),
-            _ => None,
-        };
+        let p = prepare(args)?;
         let engine = self.inner.take().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it; await it or abort it first"))?;
-        let config = FitConfig {
-            stop: Some(handle.cancelled.clone()),
-            ..config(&options)
-        };
         Ok(AsyncTask::new(FitTask {
-            model,
-            loss,
+            model: p.model,
+            loss: p.loss,
             engine: Some(engine),
-            train,
-            test,
-            config,
+            train: p.train,
+            test: p.test,
+            config: FitConfig {
+                stop: Some(handle.cancelled.clone()),
+                ..p.config
+            },
             cancelled: handle.cancelled.clone(),
             progress: on_epoch,
             optimizer: this,

@@ -249,10 +249,10 @@ describe('forwardAsync on modules that run JavaScript', () => {
     expect(chunked.allclose(custom.forward(x), { rtol: 1e-6, atol: 1e-6 })).toBe(true);
 
     const shifted = new ShiftedLinear(2, 2);
-    expect(shifted._nativeLayers([])).toBeNull();
+    expect(shifted._layerSpecs([])).toBeNull();
     expect((await shifted.forwardAsync(x)).equal(shifted.forward(x))).toBe(true);
     const seq = new nn.Sequential(new nn.ReLU(), shifted);
-    expect(seq._nativeLayers([])).toBeNull();
+    expect(seq._layerSpecs([])).toBeNull();
     expect((await seq.forwardAsync(x)).equal(seq.forward(x))).toBe(true);
   });
 });

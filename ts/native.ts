@@ -124,6 +124,11 @@ export const native = load();
 export type NativeTensor = Native.Tensor;
 export type NativeOptimizer = Native.NativeOptimizer;
 export type FitRecord = Native.FitRecord;
+export type FitArgs = Native.FitArgs;
+export type LayerSpec = Native.LayerSpec;
+export type LossSpec = Native.LossSpec;
+export type AdamConfig = Native.AdamConfig;
+export type SgdConfig = Native.SgdConfig;
 
 /** Why CUDA is or is not available; filled by loadCuda(). */
 export let cudaStatus = 'not probed';

@@ -2,7 +2,7 @@
 // both splits without gradients, every epoch. Models made of built-in layers
 // train fused (the whole loop in Rust, same numbers); fitAsync runs on a
 // background thread and never blocks the event loop.
-import { native, type FitRecord } from './native';
+import { native, type FitArgs, type FitRecord, type LayerSpec, type LossSpec } from './native';
 import { argumentError } from './errors';
 import { noGrad } from './autograd';
 import { startBackgroundTask } from './background';
@@ -10,7 +10,7 @@ import { expectTensor, Tensor } from './tensor';
 import { checkOptionalBool, describe } from './validate';
 import { Module } from './nn/module';
 import { Sequential } from './nn/container';
-import { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type Loss } from './nn/loss';
+import { CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss, WeightedLoss, type Loss } from './nn/loss';
 import { Optimizer } from './optim/optimizer';
 import type { Parameter } from './nn/parameter';
 
@@ -46,18 +46,18 @@ export interface FitAsyncOptions extends FitOptions {
   signal?: AbortSignal;
 }
 
+/** A fit the engine runs whole: the model's layers and parameters, the loss. */
 interface FusedPlan {
-  layers: string[];
+  layers: LayerSpec[];
   params: Parameter[];
-  loss: string;
-  lossOptions: { reduction?: string; ignoreIndex?: number; labelSmoothing?: number };
+  loss: LossSpec;
   weight?: Tensor;
 }
 
 /** The first module on the way down that runs JavaScript (named when a model cannot be fused). */
 function firstNonNativeModule(model: Module): Module {
   if (model instanceof Sequential) {
-    for (const m of model) if (!m._nativeLayers([])) return firstNonNativeModule(m);
+    for (const m of model) if (!m._layerSpecs([])) return firstNonNativeModule(m);
   }
   return model;
 }
@@ -65,40 +65,30 @@ function firstNonNativeModule(model: Module): Module {
 /** The fused description of (model, criterion, optimizer), or the reason it cannot be fused. */
 function planFused(model: Module, opts: FitOptions): FusedPlan | string {
   const params: Parameter[] = [];
-  const layers = model._nativeLayers(params);
+  const layers = model._layerSpecs(params);
   if (!layers) return `${firstNonNativeModule(model).constructor.name} is not a built-in layer`;
   const c = opts.criterion;
-  let loss: string;
-  let weight: Tensor | undefined;
-  const lossOptions: FusedPlan['lossOptions'] = { reduction: c.reduction };
-  if (c instanceof CrossEntropyLoss) {
-    loss = 'cross_entropy';
-    lossOptions.ignoreIndex = c.ignoreIndex;
-    lossOptions.labelSmoothing = c.labelSmoothing;
-    weight = c.weight ?? undefined;
-  } else if (c instanceof NLLLoss) {
-    loss = 'nll';
-    lossOptions.ignoreIndex = c.ignoreIndex;
-    weight = c.weight ?? undefined;
-  } else if (c instanceof MSELoss) {
-    loss = 'mse';
-  } else if (c instanceof BCEWithLogitsLoss && !c.weight && !c.posWeight) {
-    loss = 'bce_with_logits';
-  } else {
-    return `${c.constructor.name} cannot be fused`;
-  }
+  const loss = c._lossSpec();
+  if (!loss) return `${c.constructor.name} cannot be fused`;
+  // BCE's weight broadcasts against the whole input, not a minibatch of it.
+  if (c instanceof BCEWithLogitsLoss && (c.weight || c.posWeight)) return 'BCEWithLogitsLoss with weights cannot be fused';
   const groups = opts.optimizer.paramGroups;
   if (groups.length !== 1) return 'the optimizer has several parameter groups';
   const optimized = groups[0]!.params;
   if (optimized.length !== params.length || optimized.some((p, i) => p !== params[i])) {
     return "the optimizer does not optimize exactly the model's parameters";
   }
-  return { layers, params, loss, lossOptions, weight };
+  const weight = c instanceof WeightedLoss ? (c.weight ?? undefined) : undefined;
+  return { layers, params, loss, weight };
 }
 
-/** What the native fit takes: the fused plan plus the loop options. */
-function nativeFitOptions(plan: FusedPlan, opts: FitOptions) {
-  return { layers: plan.layers, loss: plan.loss, lossOptions: plan.lossOptions, epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate };
+/** What the engine's fit takes: the plan, the data and the loop's options. */
+function fitArgs(plan: FusedPlan, opts: FitOptions): FitArgs {
+  return {
+    layers: plan.layers, params: plan.params.map((p) => p._n), loss: plan.loss, weight: plan.weight?._n,
+    xTrain: opts.xTrain._n, yTrain: opts.yTrain._n, xTest: opts.xTest?._n, yTest: opts.yTest?._n,
+    epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate,
+  };
 }
 
 function checkOptions(opts: FitOptions): void {
@@ -219,10 +209,7 @@ export function fit(model: Module, opts: FitOptions): EpochRecord[] {
     model.train();
     const records = native.fit(
       opts.optimizer._engines[0]!,
-      plan.params.map((p) => p._n),
-      opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
-      nativeFitOptions(plan, opts),
-      plan.weight?._n,
+      fitArgs(plan, opts),
       opts.onEpoch ? (r: FitRecord) => onEpochSafely(toRecord(r)) : undefined,
     );
     model.eval();
@@ -276,14 +263,7 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   const engine = opts.optimizer._engines[0]!;
   let promise: Promise<FitRecord[]>;
   try {
-    promise = engine.fitAsync(
-      plan.params.map((p) => p._n),
-      opts.xTrain._n, opts.yTrain._n, opts.xTest?._n, opts.yTest?._n,
-      nativeFitOptions(plan, opts),
-      plan.weight?._n,
-      handle,
-      onEpoch,
-    );
+    promise = engine.fitAsync(fitArgs(plan, opts), handle, onEpoch);
   } catch (err) {
     done();
     model.eval();

@@ -1,5 +1,6 @@
 // Activation layers: nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Softmax, nn.LogSoftmax.
 import type { Tensor } from '../tensor';
+import type { LayerSpec } from '../native';
 import { Module } from './module';
 import * as F from './functional';
 
@@ -9,8 +10,8 @@ export class ReLU extends Module {
     return F.relu(input);
   }
 
-  override _nativeLayers(): string[] | null {
-    return this._forwardIsFrom(ReLU) ? ['relu'] : null;
+  override _layerSpecs(): LayerSpec[] | null {
+    return this._forwardIsFrom(ReLU) ? [{ type: 'ReLU' }] : null;
   }
 }
 
@@ -19,8 +20,8 @@ export class Sigmoid extends Module {
     return F.sigmoid(input);
   }
 
-  override _nativeLayers(): string[] | null {
-    return this._forwardIsFrom(Sigmoid) ? ['sigmoid'] : null;
+  override _layerSpecs(): LayerSpec[] | null {
+    return this._forwardIsFrom(Sigmoid) ? [{ type: 'Sigmoid' }] : null;
   }
 }
 
@@ -29,8 +30,8 @@ export class Tanh extends Module {
     return F.tanh(input);
   }
 
-  override _nativeLayers(): string[] | null {
-    return this._forwardIsFrom(Tanh) ? ['tanh'] : null;
+  override _layerSpecs(): LayerSpec[] | null {
+    return this._forwardIsFrom(Tanh) ? [{ type: 'Tanh' }] : null;
   }
 }
 
@@ -40,6 +41,9 @@ export class Softmax extends Module {
   }
   override forward(input: Tensor): Tensor {
     return F.softmax(input, this.dim);
+  }
+  override _layerSpecs(): LayerSpec[] | null {
+    return this._forwardIsFrom(Softmax) && Number.isSafeInteger(this.dim) ? [{ type: 'Softmax', dim: this.dim }] : null;
   }
   override extraRepr(): string {
     return `dim=${this.dim}`;
@@ -52,6 +56,9 @@ export class LogSoftmax extends Module {
   }
   override forward(input: Tensor): Tensor {
     return F.logSoftmax(input, this.dim);
+  }
+  override _layerSpecs(): LayerSpec[] | null {
+    return this._forwardIsFrom(LogSoftmax) && Number.isSafeInteger(this.dim) ? [{ type: 'LogSoftmax', dim: this.dim }] : null;
   }
   override extraRepr(): string {
     return `dim=${this.dim}`;

@@ -2,8 +2,8 @@
 import { Module } from './module';
 import { argumentError } from '../errors';
 import { Tensor } from '../tensor';
-import { isBuiltinLayer } from './builtin';
 import type { Parameter } from './parameter';
+import type { LayerSpec } from '../native';
 
 export class Sequential extends Module {
   /**
@@ -50,11 +50,11 @@ export class Sequential extends Module {
     for (const [, m] of this._childSlots()) yield m;
   }
 
-  override _nativeLayers(params: Parameter[]): string[] | null {
+  override _layerSpecs(params: Parameter[]): LayerSpec[] | null {
     if (!this._forwardIsFrom(Sequential)) return null;
-    const layers: string[] = [];
+    const layers: LayerSpec[] = [];
     for (const m of this) {
-      const inner = m._nativeLayers(params);
+      const inner = m._layerSpecs(params);
       if (!inner) return null;
       layers.push(...inner);
     }
@@ -70,9 +70,11 @@ export class Sequential extends Module {
       // An activation made by one built-in layer and consumed by another is
       // referenced by nobody else: free it now instead of at the next GC, so
       // (on CUDA) the caching allocator can reuse its block. Autograd keeps
-      // its own references to whatever backward needs.
-      if (producedByBuiltin && isBuiltinLayer(m) && next !== x && x instanceof Tensor) x.dispose();
-      producedByBuiltin = isBuiltinLayer(m) && next !== x && next !== input;
+      // its own references to whatever backward needs. Built-in layers (those
+      // the engine runs) return fresh tensors and keep none of their inputs.
+      const builtin = m._layerSpecs([]) !== null;
+      if (producedByBuiltin && builtin && next !== x && x instanceof Tensor) x.dispose();
+      producedByBuiltin = builtin && next !== x && next !== input;
       x = next;
     }
     return x as Tensor;

@@ -1,5 +1,6 @@
 // nn.Dropout: active in train(), the identity in eval().
 import type { Tensor } from '../tensor';
+import type { LayerSpec } from '../native';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
 import { Module } from './module';
@@ -18,8 +19,8 @@ export class Dropout extends Module {
     return F.dropout(input, this.p, this.training);
   }
 
-  override _nativeLayers(): string[] | null {
-    return this._forwardIsFrom(Dropout) ? [`dropout:${this.p}`] : null;
+  override _layerSpecs(): LayerSpec[] | null {
+    return this._forwardIsFrom(Dropout) ? [{ type: 'Dropout', p: this.p }] : null;
   }
 
   override extraRepr(): string {

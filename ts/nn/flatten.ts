@@ -1,5 +1,6 @@
 // nn.Flatten: flattens dims startDim..endDim (default: all but the batch dim).
 import type { Tensor } from '../tensor';
+import type { LayerSpec } from '../native';
 import { Module } from './module';
 
 export class Flatten extends Module {
@@ -11,8 +12,10 @@ export class Flatten extends Module {
     return input.flatten(this.startDim, this.endDim);
   }
 
-  override _nativeLayers(): string[] | null {
-    return this._forwardIsFrom(Flatten) ? [`flatten:${this.startDim}:${this.endDim}`] : null;
+  override _layerSpecs(): LayerSpec[] | null {
+    const { startDim, endDim } = this;
+    const ints = Number.isSafeInteger(startDim) && Number.isSafeInteger(endDim);
+    return this._forwardIsFrom(Flatten) && ints ? [{ type: 'Flatten', startDim, endDim }] : null;
   }
 
   override extraRepr(): string {

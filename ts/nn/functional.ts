@@ -1,5 +1,5 @@
 // torch.nn.functional: the layers and losses as functions.
-import { native } from '../native';
+import { native, type LossSpec } from '../native';
 import { expectTensor, Tensor, tensorArg } from '../tensor';
 import { checkNumber, checkOptionalBool, checkOptionalInt, describe } from '../validate';
 import { argumentError } from '../errors';
@@ -59,22 +59,40 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
 
 /** Class-index targets (int64) or class-probability targets (float), as in PyTorch. */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  const { weight, ignoreIndex, reduction, labelSmoothing } = lossOptions('cross_entropy', opts);
-  return new Tensor(native.loss('cross_entropy', tensorArg('cross_entropy', 'input', input), tensorArg('cross_entropy', 'target', target), { reduction, ignoreIndex, labelSmoothing }, optionalTensorArg('cross_entropy', 'weight', weight)));
+  const o = lossOptions('cross_entropy', opts);
+  return runLoss('cross_entropy', crossEntropySpec(o), input, target, o.weight);
 }
 
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
-  const { weight, ignoreIndex, reduction } = lossOptions('nll_loss', opts);
-  return new Tensor(native.loss('nll', tensorArg('nll_loss', 'input', input), tensorArg('nll_loss', 'target', target), { reduction, ignoreIndex }, optionalTensorArg('nll_loss', 'weight', weight)));
+  const o = lossOptions('nll_loss', opts);
+  return runLoss('nll_loss', nllLossSpec(o), input, target, o.weight);
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
-  return new Tensor(native.loss('mse', tensorArg('mse_loss', 'input', input), tensorArg('mse_loss', 'target', target), { reduction: lossOptions('mse_loss', opts).reduction }));
+  return runLoss('mse_loss', mseLossSpec(lossOptions('mse_loss', opts)), input, target);
 }
 
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
-  const { weight, posWeight, reduction } = lossOptions('binary_cross_entropy_with_logits', opts);
-  return new Tensor(native.loss('bce_with_logits', tensorArg('binary_cross_entropy_with_logits', 'input', input), tensorArg('binary_cross_entropy_with_logits', 'target', target), { reduction }, optionalTensorArg('binary_cross_entropy_with_logits', 'weight', weight), optionalTensorArg('binary_cross_entropy_with_logits', 'pos_weight', posWeight)));
+  const o = lossOptions('binary_cross_entropy_with_logits', opts);
+  return runLoss('binary_cross_entropy_with_logits', bceWithLogitsSpec(o), input, target, o.weight, o.posWeight);
+}
+
+// The engine's loss specs, PyTorch's defaults filled in: the functions above
+// and fused training (through the loss modules) describe a loss the same way.
+
+/** @internal */
+export const crossEntropySpec = (o: CrossEntropyOptions): LossSpec => ({
+  type: 'CrossEntropy', reduction: o.reduction ?? 'mean', ignoreIndex: o.ignoreIndex ?? -100, labelSmoothing: o.labelSmoothing ?? 0,
+});
+/** @internal */
+export const nllLossSpec = (o: NLLLossOptions): LossSpec => ({ type: 'Nll', reduction: o.reduction ?? 'mean', ignoreIndex: o.ignoreIndex ?? -100 });
+/** @internal */
+export const mseLossSpec = (o: { reduction?: Reduction }): LossSpec => ({ type: 'Mse', reduction: o.reduction ?? 'mean' });
+/** @internal */
+export const bceWithLogitsSpec = (o: BCEWithLogitsOptions): LossSpec => ({ type: 'BceWithLogits', reduction: o.reduction ?? 'mean' });
+
+function runLoss(op: string, spec: LossSpec, input: Tensor, target: Tensor, weight?: Tensor | null, posWeight?: Tensor | null): Tensor {
+  return new Tensor(native.loss(spec, tensorArg(op, 'input', input), tensorArg(op, 'target', target), optionalTensorArg(op, 'weight', weight), optionalTensorArg(op, 'pos_weight', posWeight)));
 }
 
 function optionalTensorArg(op: string, name: string, value: Tensor | null | undefined) {

@@ -1,5 +1,5 @@
 // nn.Linear and nn.Identity.
-import { native } from '../native';
+import { native, type LayerSpec } from '../native';
 import { empty } from '../creation';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
@@ -57,11 +57,11 @@ export class Linear extends Module {
     return F.linear(input, this.weight, this.bias);
   }
 
-  override _nativeLayers(params: Parameter[]): string[] | null {
+  override _layerSpecs(params: Parameter[]): LayerSpec[] | null {
     if (!this._forwardIsFrom(Linear)) return null;
     params.push(this.weight);
     if (this.bias) params.push(this.bias);
-    return [this.bias ? 'linear' : 'linear_nobias'];
+    return [{ type: 'Linear', bias: this.bias !== null }];
   }
 
   override extraRepr(): string {
@@ -75,7 +75,7 @@ export class Identity extends Module {
     return input;
   }
 
-  override _nativeLayers(): string[] | null {
-    return this._forwardIsFrom(Identity) ? ['identity'] : null;
+  override _layerSpecs(): LayerSpec[] | null {
+    return this._forwardIsFrom(Identity) ? [{ type: 'Identity' }] : null;
   }
 }

@@ -1,5 +1,6 @@
 // Loss modules. Like PyTorch's _Loss, each holds its `reduction`.
 import type { Tensor } from '../tensor';
+import type { LossSpec } from '../native';
 import { argumentError } from '../errors';
 import { Module } from './module';
 import * as F from './functional';
@@ -14,6 +15,14 @@ abstract class Loss extends Module {
   }
 
   abstract override forward(input: Tensor, target: Tensor): Tensor;
+
+  /**
+   * @internal The engine's description of this loss, for fused training;
+   * null when `forward` is a subclass's own (it runs JavaScript).
+   */
+  _lossSpec(): LossSpec | null {
+    return null;
+  }
 }
 
 /**
@@ -49,6 +58,10 @@ export class CrossEntropyLoss extends WeightedLoss {
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
 
+  override _lossSpec(): LossSpec | null {
+    return this._forwardIsFrom(CrossEntropyLoss) ? F.crossEntropySpec(this) : null;
+  }
+
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, this);
   }
@@ -62,6 +75,10 @@ export class NLLLoss extends WeightedLoss {
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
 
+  override _lossSpec(): LossSpec | null {
+    return this._forwardIsFrom(NLLLoss) ? F.nllLossSpec(this) : null;
+  }
+
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.nllLoss(input, target, this);
   }
@@ -70,6 +87,10 @@ export class NLLLoss extends WeightedLoss {
 export class MSELoss extends Loss {
   constructor(opts: { reduction?: F.Reduction } = {}) {
     super(opts.reduction);
+  }
+
+  override _lossSpec(): LossSpec | null {
+    return this._forwardIsFrom(MSELoss) ? F.mseLossSpec(this) : null;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -86,6 +107,10 @@ export class BCEWithLogitsLoss extends WeightedLoss {
 
   get posWeight(): Tensor | null {
     return this._buffers.get('pos_weight') ?? null;
+  }
+
+  override _lossSpec(): LossSpec | null {
+    return this._forwardIsFrom(BCEWithLogitsLoss) ? F.bceWithLogitsSpec(this) : null;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {

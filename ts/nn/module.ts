@@ -7,7 +7,7 @@ import { DType, type DTypeLike } from '../dtype';
 import { Device, type DeviceLike } from '../device';
 import { enableGrad, noGrad, isGradEnabled } from '../autograd';
 import { argumentError, TorchError } from '../errors';
-import { native, type NativeTensor } from '../native';
+import { native, type LayerSpec, type NativeTensor } from '../native';
 import { cat } from '../ops';
 import { startBackgroundTask } from '../background';
 import { checkOptionalBool, checkOptions, describe } from '../validate';
@@ -82,11 +82,12 @@ export class Module {
   }
 
   /**
-   * @internal This module as native built-in layers (`['linear', 'relu']`),
-   * appending their parameters to `params`; null when its forward runs
-   * JavaScript (custom modules, and subclasses overriding a built-in forward).
+   * @internal This module as the engine's built-in layers
+   * (`[{ type: 'Linear', bias: true }, { type: 'ReLU' }]`), appending their
+   * parameters to `params`; null when its forward runs JavaScript (custom
+   * modules, and subclasses overriding a built-in forward).
    */
-  _nativeLayers(_params: Parameter[]): string[] | null {
+  _layerSpecs(_params: Parameter[]): LayerSpec[] | null {
     return null;
   }
 
@@ -115,7 +116,7 @@ export class Module {
     }
     signal?.throwIfAborted();
     const params: Parameter[] = [];
-    const layers = this._nativeLayers(params);
+    const layers = this._layerSpecs(params);
     if (!layers) return this.forwardOnThisThread(input, batchSize, signal);
     const options = { layers, training: this.training, gradEnabled: isGradEnabled(), batchSize };
     const { handle, done } = startBackgroundTask(signal);

@@ -1,5 +1,5 @@
 // torch.optim.Adam and AdamW.
-import { native, type NativeOptimizer } from '../native';
+import { native, type AdamConfig, type NativeOptimizer } from '../native';
 import { argumentError } from '../errors';
 import { checkNumberOption, checkOptionalBool, describe } from '../validate';
 import { Tensor } from '../tensor';
@@ -47,7 +47,8 @@ export class Adam extends Optimizer<AdamOptions> {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
   }
 
-  private nativeOptions(h: AdamOptions) {
+  /** The engine's config: the hyper-parameters checked and in its names. */
+  private engineConfig(h: AdamOptions): AdamConfig {
     checkAdam(h);
     return {
       lr: h.lr, beta1: h.betas[0], beta2: h.betas[1], eps: h.eps, weightDecay: h.weightDecay,
@@ -56,11 +57,11 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected createEngine(params: Parameter[], h: AdamOptions): NativeOptimizer {
-    return native.NativeOptimizer.adam(params.map((p) => p._n), this.nativeOptions(h));
+    return native.NativeOptimizer.adam(params.map((p) => p._n), this.engineConfig(h));
   }
 
   protected configureEngine(engine: NativeOptimizer, h: AdamOptions): void {
-    engine.configureAdam(this.nativeOptions(h));
+    engine.configureAdam(this.engineConfig(h));
   }
 
   /** AdamW overrides this; a method (not a field) because engines are built in the base constructor. */

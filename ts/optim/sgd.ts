@@ -1,5 +1,5 @@
 // torch.optim.SGD: momentum, dampening, Nesterov, weight decay.
-import { native, type NativeOptimizer } from '../native';
+import { native, type NativeOptimizer, type SgdConfig } from '../native';
 import { argumentError } from '../errors';
 import { checkNumberOption, checkOptionalBool } from '../validate';
 import { Tensor } from '../tensor';
@@ -33,7 +33,8 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   /** The checks and messages of torch/optim/sgd.py, then the engine's options. */
-  private nativeOptions(h: SGDOptions) {
+  /** The engine's config: the hyper-parameters checked and in its names. */
+  private engineConfig(h: SGDOptions): SgdConfig {
     for (const name of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) checkNumberOption('SGD', name, h[name]);
     checkOptionalBool('SGD', 'nesterov', h.nesterov);
     checkOptionalBool('SGD', 'maximize', h.maximize);
@@ -45,11 +46,11 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected createEngine(params: Parameter[], h: SGDOptions): NativeOptimizer {
-    return native.NativeOptimizer.sgd(params.map((p) => p._n), this.nativeOptions(h));
+    return native.NativeOptimizer.sgd(params.map((p) => p._n), this.engineConfig(h));
   }
 
   protected configureEngine(engine: NativeOptimizer, h: SGDOptions): void {
-    engine.configureSgd(this.nativeOptions(h));
+    engine.configureSgd(this.engineConfig(h));
   }
 
   protected paramState(engine: NativeOptimizer, i: number): Record<string, Tensor | number> | null {

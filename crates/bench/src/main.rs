@@ -15,7 +15,7 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Reduction, Tensor};
 use torchts_core::init::linear_reset_parameters;
-use torchts_core::nn::{Layer, Loss, Sequential};
+use torchts_core::nn::{Layer, LayerSpec, Loss, Sequential};
 use torchts_core::optim::{Adam, AdamConfig};
 use torchts_core::train::{accuracy, fit, FitConfig, Split};
 
@@ -78,12 +78,9 @@ fn core_model(sizes: &[i64]) -> Sequential {
     let mut layers = vec![];
     for (i, (weight, bias)) in pytorch_linears(sizes).into_iter().enumerate() {
         if i > 0 {
-            layers.push(Layer::ReLU);
+            layers.push(Layer::stateless(LayerSpec::ReLU));
         }
-        layers.push(Layer::Linear {
-            weight,
-            bias: Some(bias),
-        });
+        layers.push(Layer::linear(weight, Some(bias)));
     }
     Sequential { layers }
 }

@@ -63,7 +63,7 @@ fn forward_chunks(model: &Sequential, input: &Tensor, cfg: &ForwardConfig) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::Layer;
+    use crate::nn::{Layer, LayerSpec};
     use tch::{Device, Kind};
 
     fn model() -> Sequential {
@@ -71,13 +71,7 @@ mod tests {
         let w = Tensor::randn([3, 2], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         let b = Tensor::randn([3], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         Sequential {
-            layers: vec![
-                Layer::Linear {
-                    weight: w,
-                    bias: Some(b),
-                },
-                Layer::ReLU,
-            ],
+            layers: vec![Layer::linear(w, Some(b)), Layer::stateless(LayerSpec::ReLU)],
         }
     }
 

@@ -208,7 +208,7 @@ pub fn fit(
 mod tests {
     use super::*;
     use crate::init::linear_reset_parameters;
-    use crate::nn::Layer;
+    use crate::nn::{Layer, LayerSpec};
     use crate::optim::{Adam, AdamConfig};
     use tch::Device;
 
@@ -216,10 +216,7 @@ mod tests {
         let mut weight = Tensor::empty([o, i], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         let mut bias = Tensor::empty([o], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         linear_reset_parameters(&mut weight, Some(&mut bias)).unwrap();
-        Layer::Linear {
-            weight,
-            bias: Some(bias),
-        }
+        Layer::linear(weight, Some(bias))
     }
 
     #[test]
@@ -228,7 +225,11 @@ mod tests {
         let x = Tensor::randn([200, 2], (Kind::Float, Device::Cpu));
         let y = x.select(1, 0).gt(0).to_kind(Kind::Int64);
         let model = Sequential {
-            layers: vec![linear(2, 8), Layer::ReLU, linear(8, 2)],
+            layers: vec![
+                linear(2, 8),
+                Layer::stateless(LayerSpec::ReLU),
+                linear(8, 2),
+            ],
         };
         let mut opt = Adam::new(model.parameters(), AdamConfig::default().lr(0.05)).unwrap();
         let split = Split { x, y };

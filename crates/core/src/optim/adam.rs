@@ -3,6 +3,7 @@ use super::{add_scaled, addcdiv_value_, addcmul_value_, Optimizer};
 use crate::{Error, Result};
 use tch::Tensor;
 
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, Copy)]
 pub struct AdamConfig {
     pub lr: f64,
