@@ -551,7 +551,8 @@ function parityNote(parity) {
 
 function tables(res) {
   const out = []; // [title, header, rows, notes]
-  const acc = (f) => (f ? `${(100 * f.testAcc).toFixed(1)}% / ${f.testLoss.toFixed(4)}` : '');
+  // a diverged loss arrives as null (JSON has no NaN)
+  const acc = (f) => (f ? `${(100 * f.testAcc).toFixed(1)}% / ${f.testLoss == null ? 'NaN' : f.testLoss.toFixed(4)}` : '');
   if (res.startup) {
     out.push([
       'Start-up: fresh process, load the library and make a first tensor',

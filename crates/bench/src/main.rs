@@ -8,9 +8,12 @@
 //!   tch's `nn::Adam` (libtorch's C++ `torch::optim::Adam`, one call per step).
 //!
 //! Protocol (driven by bench/run.mjs): one command per stdin line, one
-//! `@@RESULT {json}` line per command on stdout.
+//! `@@RESULT {json}` line per command on stdout, written by serde_json. A
+//! non-finite number (a diverged loss) is written as `null`, as JSON has no
+//! NaN and JavaScript's JSON.stringify does the same.
 //!   hello | threads N | setup w1|w2 DIR | run w1 EPOCHS | run w2 LIMIT [noinfer]
 //!   | run w3 add|matmul CALLS | profile w1 EPOCHS | free | quit
+use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use std::time::Instant;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Reduction, Tensor};
@@ -147,7 +150,7 @@ impl RawModel {
     }
 }
 
-fn w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, String> {
+fn w1(variant: Variant, data: &Data, epochs: usize) -> Result<Value, String> {
     let (train, test) = data.w1.as_ref().ok_or("setup w1 first")?;
     let sizes = [2, 8, 4, 2];
     let start;
@@ -198,16 +201,17 @@ fn w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, String> {
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    Ok(format!(
-        "{{\"seconds\":{seconds},\"epochs\":{epochs},\"final\":{{\"trainLoss\":{},\"trainAcc\":{},\"testLoss\":{},\"testAcc\":{}}}}}",
-        last.0, last.1, last.2, last.3
-    ))
+    Ok(json!({
+        "seconds": seconds,
+        "epochs": epochs,
+        "final": { "trainLoss": last.0, "trainAcc": last.1, "testLoss": last.2, "testAcc": last.3 },
+    }))
 }
 
 /// W1 split into phases (µs per epoch), to see where the Rust floor goes.
 /// `core`: torchts-core's pieces; `raw`: plain tch with C++ Adam. Extra
 /// rows time the alternatives an engine change could use.
-fn profile_w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, String> {
+fn profile_w1(variant: Variant, data: &Data, epochs: usize) -> Result<Value, String> {
     let (train, test) = data.w1.as_ref().ok_or("setup w1 first")?;
     let sizes = [2, 8, 4, 2];
     let mut ph = [0f64; 7];
@@ -306,21 +310,19 @@ fn profile_w1(variant: Variant, data: &Data, epochs: usize) -> Result<String, St
             }
         }
     }
-    let us = |v: f64| v * 1e6 / epochs as f64;
-    let mut parts: Vec<String> = names
+    // µs per epoch to two decimals
+    let us = |v: f64| (v * 1e8 / epochs as f64).round() / 100.0;
+    let per_epoch: serde_json::Map<String, Value> = names
         .iter()
-        .zip(ph.iter())
-        .map(|(n, v)| format!("\"{n}\":{:.2}", us(*v)))
+        .map(|n| n.to_string())
+        .zip(ph.iter().copied())
+        .chain(extra.iter().cloned())
+        .map(|(n, v)| (n, json!(us(v))))
         .collect();
-    parts.extend(extra.iter().map(|(n, v)| format!("\"{n}\":{:.2}", us(*v))));
-    Ok(format!(
-        "{{\"usPerEpoch\":{{{}}},\"total\":{:.2}}}",
-        parts.join(","),
-        us(ph.iter().sum())
-    ))
+    Ok(json!({ "usPerEpoch": per_epoch, "total": us(ph.iter().sum()) }))
 }
 
-fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<String, String> {
+fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<Value, String> {
     let all = data.w2.as_ref().ok_or("setup w2 first")?;
     let n = all.x.size()[0].min(limit);
     let x = all.x.narrow(0, 0, n);
@@ -374,7 +376,12 @@ fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<
         }
     }
     if !run_inference {
-        return Ok(format!("{{\"trainSeconds\":{train_seconds},\"samples\":{n},\"batches\":{batches},\"finalLoss\":{final_loss}}}"));
+        return Ok(json!({
+            "trainSeconds": train_seconds,
+            "samples": n,
+            "batches": batches,
+            "finalLoss": final_loss,
+        }));
     }
     let start = Instant::now();
     {
@@ -388,12 +395,16 @@ fn w2(variant: Variant, data: &Data, limit: i64, run_inference: bool) -> Result<
         }
     }
     let infer_seconds = start.elapsed().as_secs_f64();
-    Ok(format!(
-        "{{\"trainSeconds\":{train_seconds},\"inferSeconds\":{infer_seconds},\"samples\":{n},\"batches\":{batches},\"finalLoss\":{final_loss}}}"
-    ))
+    Ok(json!({
+        "trainSeconds": train_seconds,
+        "inferSeconds": infer_seconds,
+        "samples": n,
+        "batches": batches,
+        "finalLoss": final_loss,
+    }))
 }
 
-fn w3(op: &str, calls: u64) -> Result<String, String> {
+fn w3(op: &str, calls: u64) -> Result<Value, String> {
     let (a, b) = match op {
         "add" => (
             Tensor::ones([2, 2], (Kind::Float, Device::Cpu)),
@@ -418,10 +429,10 @@ fn w3(op: &str, calls: u64) -> Result<String, String> {
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    Ok(format!("{{\"seconds\":{seconds},\"calls\":{calls}}}"))
+    Ok(json!({ "seconds": seconds, "calls": calls }))
 }
 
-fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, String> {
+fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<Value, String> {
     let arg = |i: usize| {
         words
             .get(i)
@@ -431,21 +442,15 @@ fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, S
     let num =
         |i: usize| -> Result<i64, String> { arg(i)?.parse::<i64>().map_err(|e| e.to_string()) };
     match words.first().copied().unwrap_or("") {
-        "hello" => Ok(format!(
-            "{{\"variant\":\"{}\",\"threads\":{},\"tch\":\"0.24.0\",\"ompWaitPolicy\":{}}}",
-            if variant == Variant::Core {
-                "core"
-            } else {
-                "raw"
-            },
-            tch::get_num_threads(),
-            std::env::var("OMP_WAIT_POLICY")
-                .map(|v| json_string(&v))
-                .unwrap_or_else(|_| "null".into())
-        )),
+        "hello" => Ok(json!({
+            "variant": if variant == Variant::Core { "core" } else { "raw" },
+            "threads": tch::get_num_threads(),
+            "tch": "0.24.0",
+            "ompWaitPolicy": std::env::var("OMP_WAIT_POLICY").ok(),
+        })),
         "threads" => {
             tch::set_num_threads(num(1)? as i32);
-            Ok(format!("{{\"threads\":{}}}", tch::get_num_threads()))
+            Ok(json!({ "threads": tch::get_num_threads() }))
         }
         "setup" => {
             let dir = arg(2)?;
@@ -460,7 +465,7 @@ fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, S
                 "w3" => {}
                 other => return Err(format!("unknown workload {other}")),
             }
-            Ok("{}".into())
+            Ok(json!({}))
         }
         "run" => match arg(1)? {
             "w1" => w1(variant, data, num(2)? as usize),
@@ -475,24 +480,10 @@ fn handle(variant: Variant, data: &mut Data, words: &[&str]) -> Result<String, S
         "free" => {
             data.w1 = None;
             data.w2 = None;
-            Ok("{}".into())
+            Ok(json!({}))
         }
         other => Err(format!("unknown command {other}")),
     }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn main() {
@@ -515,9 +506,9 @@ fn main() {
         let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             handle(variant, &mut data, &words)
         })) {
-            Ok(Ok(json)) => json,
-            Ok(Err(e)) => format!("{{\"error\":{}}}", json_string(&e)),
-            Err(_) => "{\"error\":\"panic\"}".into(),
+            Ok(Ok(value)) => value,
+            Ok(Err(e)) => json!({ "error": e }),
+            Err(_) => json!({ "error": "panic" }),
         };
         let _ = writeln!(stdout, "@@RESULT {reply}");
         let _ = stdout.flush();
