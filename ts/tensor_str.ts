@@ -11,6 +11,9 @@
  * round-half-to-even, which is what Python's `'{:.4f}'` / `'{:.4e}'` do; the
  * built-in `toFixed` / `toExponential` round exact ties away from zero and
  * write exponents as `e+5` instead of `e+05`.
+ *
+ * A port rather than a library: PyTorch's format lives only in that Python
+ * file, and no JS formatting package reproduces it.
  */
 import { argumentError } from './errors';
 import { describe } from './validate';

@@ -5,6 +5,11 @@
 // MT19937 seeded by `init_genrand` (or `init_by_array` for array seeds),
 // 53-bit doubles from two 32-bit words, the polar Box–Muller normal that keeps
 // its second value, and bounded integers by masked rejection.
+//
+// Written here, not taken from a package: MT19937 packages give the raw words
+// (and some the same 53-bit doubles), but the legacy normal with its cached
+// value and numpy's rejection-bounded shuffle are numpy's own, and every draw
+// of the stream has to match.
 
 const N = 624;
 const M = 397;
