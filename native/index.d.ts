@@ -146,15 +146,18 @@ export declare function eye(n: number, m?: number | undefined | null, dtype?: st
 
 export declare function fill_(tensor: Tensor, value: number): void
 
-/** Trains in one native call; `on_epoch(record)` returning false stops early. */
-export declare function fit(optimizer: NativeOptimizer, args: FitArgs, onEpoch?: ((arg: FitRecord) => boolean | null) | undefined | null): Array<FitRecord>
+/** Trains in one native call on this thread, through the engine's loop. */
+export declare function fit(optimizer: NativeOptimizer | undefined | null, args: FitArgs, hooks: FitHooks): Array<FitRecord>
 
-/** Everything a fit trains on, as one object from JavaScript. */
+/**
+ * Everything a fit trains on, as one object from JavaScript. Without
+ * `layers` the model is `FitHooks.forward`; without `loss`, `FitHooks.loss`.
+ */
 export interface FitArgs {
-  layers: Array<LayerSpec>
+  layers?: Array<LayerSpec>
   /** Every layer's parameters, in order (a Linear: weight, then bias). */
-  params: Tensor[]
-  loss: LossSpec
+  params?: Tensor[]
+  loss?: LossSpec
   /** The loss's class weights (CrossEntropy, NLL). */
   weight?: Tensor
   xTrain: Tensor
@@ -167,6 +170,24 @@ export interface FitArgs {
   shuffle?: boolean
   /** @default true */
   evaluate?: boolean
+}
+
+/**
+ * The parts of a synchronous fit written in JavaScript. Each returns null
+ * (or false) when it threw; the caller keeps what was thrown and rethrows it.
+ */
+export interface FitHooks {
+  /** The model, when `FitArgs.layers` is absent. */
+  forward?: (x: Tensor, training: boolean) => Tensor | null
+  /** The loss, when `FitArgs.loss` is absent. */
+  loss?: (output: Tensor, target: Tensor) => Tensor | null
+  /** Whether that loss is a classification loss (epochs then report accuracy). */
+  isClassification?: boolean
+  /** The optimizer, when no engine optimizer is given. */
+  zeroGrad?: () => boolean
+  step?: () => boolean
+  /** Sees each epoch's record; false stops the fit (not an error). */
+  onEpoch?: (record: FitRecord) => boolean
 }
 
 export interface FitRecord {

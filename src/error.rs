@@ -60,6 +60,7 @@ pub fn to_js(err: CoreError) -> Error {
         CoreError::Torch { .. } => "TORCH_ERROR",
         CoreError::InvalidArgument(_) => "INVALID_ARGUMENT",
         CoreError::Cancelled => "ABORT_ERR",
+        CoreError::Callback(_) => "CALLBACK_ERROR",
     };
     make_error(code, err.to_string(), err.detail())
 }

@@ -1,6 +1,8 @@
-//! Fused training: a Sequential of built-in layers, a loss and an optimizer
-//! trained entirely in Rust, synchronously (`fit`) or on napi's thread pool
-//! (`fitAsync`) with progress through a thread-safe callback.
+//! Training through the engine's one loop (`torchts_core::train::fit`):
+//! synchronously (`fit`), where any of the model, loss and optimizer may be
+//! JavaScript called back on this thread, or on napi's thread pool
+//! (`fitAsync`, engine parts only) with progress through a thread-safe
+//! callback.
 use crate::cancel::CancelHandle;
 use crate::error::{invalid, to_js, OrThrow};
 use crate::functional::make_loss;
@@ -10,10 +12,14 @@ use crate::tensor::{Tensor, TensorArg};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use torchts_core::nn::{LayerSpec, Loss, LossSpec, Sequential};
-use torchts_core::train::{fit as core_fit, EpochRecord, FitConfig, Split};
+use torchts_core::train::{
+    fit as core_fit, Criterion, EpochRecord, FitConfig, Model, Split, Stepper,
+};
+use torchts_core::Error as CoreError;
 
 #[napi(object)]
 #[derive(Clone)]
@@ -37,14 +43,15 @@ impl From<&EpochRecord> for FitRecord {
     }
 }
 
-/// Everything a fit trains on, as one object from JavaScript.
+/// Everything a fit trains on, as one object from JavaScript. Without
+/// `layers` the model is `FitHooks.forward`; without `loss`, `FitHooks.loss`.
 #[napi(object, object_to_js = false)]
 pub struct FitArgs {
-    pub layers: Vec<LayerSpec>,
+    pub layers: Option<Vec<LayerSpec>>,
     /// Every layer's parameters, in order (a Linear: weight, then bias).
     #[napi(ts_type = "Tensor[]")]
-    pub params: Vec<TensorArg>,
-    pub loss: LossSpec,
+    pub params: Option<Vec<TensorArg>>,
+    pub loss: Option<LossSpec>,
     /// The loss's class weights (CrossEntropy, NLL).
     #[napi(ts_type = "Tensor")]
     pub weight: Option<TensorArg>,
@@ -64,10 +71,35 @@ pub struct FitArgs {
     pub evaluate: Option<bool>,
 }
 
+type ForwardHook<'a> = Function<'a, FnArgs<(Tensor, bool)>, Option<TensorArg>>;
+type LossHook<'a> = Function<'a, FnArgs<(Tensor, Tensor)>, Option<TensorArg>>;
+
+/// The parts of a synchronous fit written in JavaScript. Each returns null
+/// (or false) when it threw; the caller keeps what was thrown and rethrows it.
+#[napi(object, object_to_js = false)]
+pub struct FitHooks<'a> {
+    /// The model, when `FitArgs.layers` is absent.
+    #[napi(ts_type = "(x: Tensor, training: boolean) => Tensor | null")]
+    pub forward: Option<ForwardHook<'a>>,
+    /// The loss, when `FitArgs.loss` is absent.
+    #[napi(ts_type = "(output: Tensor, target: Tensor) => Tensor | null")]
+    pub loss: Option<LossHook<'a>>,
+    /// Whether that loss is a classification loss (epochs then report accuracy).
+    pub is_classification: Option<bool>,
+    /// The optimizer, when no engine optimizer is given.
+    #[napi(ts_type = "() => boolean")]
+    pub zero_grad: Option<Function<'a, (), bool>>,
+    #[napi(ts_type = "() => boolean")]
+    pub step: Option<Function<'a, (), bool>>,
+    /// Sees each epoch's record; false stops the fit (not an error).
+    #[napi(ts_type = "(record: FitRecord) => boolean")]
+    pub on_epoch: Option<Function<'a, FitRecord, bool>>,
+}
+
 /// The engine's pieces of a fit, built from its arguments.
 struct Prepared {
-    model: Sequential,
-    loss: Loss,
+    model: Option<Sequential>,
+    loss: Option<Loss>,
     train: Split,
     test: Option<Split>,
     config: FitConfig,
@@ -86,9 +118,18 @@ fn prepare(args: FitArgs) -> Result<Prepared> {
         (None, None) => None,
         _ => return Err(invalid("fit: give both xTest and yTest, or neither")),
     };
+    let params = args.params.unwrap_or_default();
+    let model = match args.layers {
+        Some(layers) => Some(build_model(layers, params.iter().map(|p| &**p))?),
+        None => None,
+    };
+    let loss = match args.loss {
+        Some(spec) => Some(make_loss(spec, args.weight.as_deref(), None)?),
+        None => None,
+    };
     Ok(Prepared {
-        model: build_model(args.layers, args.params.iter().map(|p| &**p))?,
-        loss: make_loss(args.loss, args.weight.as_deref(), None)?,
+        model,
+        loss,
         train: split(&args.x_train, &args.y_train)?,
         test,
         config: FitConfig {
@@ -101,34 +142,164 @@ fn prepare(args: FitArgs) -> Result<Prepared> {
     })
 }
 
-/// Trains in one native call; `on_epoch(record)` returning false stops early.
+/// Calls into JavaScript from inside the engine's loop: each call gets its
+/// own handle scope (a fit makes millions of calls; handles would otherwise
+/// live until it returns), and a failure stops the loop with the napi error
+/// kept for the caller.
+struct Js<'a> {
+    env: sys::napi_env,
+    hooks: &'a FitHooks<'a>,
+    failure: RefCell<Option<Error>>,
+}
+
+impl Js<'_> {
+    fn call<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce() -> Result<Option<T>>,
+    ) -> torchts_core::Result<T> {
+        let mut scope = std::ptr::null_mut();
+        // SAFETY: on the JS thread, inside the fit call; nothing created in
+        // the scope is used after it closes (tensors are shallow-cloned out).
+        unsafe { sys::napi_open_handle_scope(self.env, &mut scope) };
+        let result = f();
+        unsafe { sys::napi_close_handle_scope(self.env, scope) };
+        match result {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(CoreError::Callback(format!("{what} threw"))),
+            Err(e) => {
+                let message = e.reason.clone();
+                self.failure.borrow_mut().get_or_insert(e);
+                Err(CoreError::Callback(format!("{what}: {message}")))
+            }
+        }
+    }
+
+    fn tensor(t: &TensorArg) -> Result<tch::Tensor> {
+        t.get().map(|t| t.shallow_clone())
+    }
+}
+
+struct JsModel<'a>(&'a Js<'a>);
+
+impl Model for JsModel<'_> {
+    fn forward(&self, x: &tch::Tensor, training: bool) -> torchts_core::Result<tch::Tensor> {
+        let forward = self.0.hooks.forward.as_ref().expect("forward hook checked");
+        self.0.call("forward", || {
+            let args = FnArgs::from((Tensor::new(x.shallow_clone()), training));
+            forward.call(args)?.map(|t| Js::tensor(&t)).transpose()
+        })
+    }
+}
+
+struct JsLoss<'a>(&'a Js<'a>);
+
+impl Criterion for JsLoss<'_> {
+    fn forward_unchecked(
+        &self,
+        out: &tch::Tensor,
+        target: &tch::Tensor,
+    ) -> torchts_core::Result<tch::Tensor> {
+        let loss = self.0.hooks.loss.as_ref().expect("loss hook checked");
+        self.0.call("loss", || {
+            let args = FnArgs::from((
+                Tensor::new(out.shallow_clone()),
+                Tensor::new(target.shallow_clone()),
+            ));
+            loss.call(args)?.map(|t| Js::tensor(&t)).transpose()
+        })
+    }
+    /// A JavaScript loss checks its own targets.
+    fn check_targets(&self, _out: &tch::Tensor, _target: &tch::Tensor) -> torchts_core::Result<()> {
+        Ok(())
+    }
+    fn is_classification(&self) -> bool {
+        self.0.hooks.is_classification.unwrap_or(false)
+    }
+    fn checks_targets_once(&self) -> bool {
+        false
+    }
+}
+
+struct JsOptimizer<'a>(&'a Js<'a>);
+
+impl JsOptimizer<'_> {
+    fn run(&self, what: &str, hook: &Option<Function<'_, (), bool>>) -> torchts_core::Result<()> {
+        let hook = hook.as_ref().expect("optimizer hooks checked");
+        self.0.call(what, || Ok(hook.call(())?.then_some(())))
+    }
+}
+
+impl Stepper for JsOptimizer<'_> {
+    fn zero_grad(&mut self) -> torchts_core::Result<()> {
+        self.run("zeroGrad", &self.0.hooks.zero_grad)
+    }
+    fn step(&mut self) -> torchts_core::Result<()> {
+        self.run("step", &self.0.hooks.step)
+    }
+}
+
+fn missing(what: &str) -> Error {
+    invalid(format!("fit: {what} is needed"))
+}
+
+/// Trains in one native call on this thread, through the engine's loop.
 #[napi(catch_unwind)]
 pub fn fit(
-    optimizer: &mut NativeOptimizer,
+    env: Env,
+    optimizer: Option<&mut NativeOptimizer>,
     args: FitArgs,
-    on_epoch: Option<Function<FitRecord, Option<bool>>>,
+    hooks: FitHooks,
 ) -> Result<Vec<FitRecord>> {
     let p = prepare(args)?;
-    let mut callback_error = None;
-    let result = core_fit(
-        &p.model,
-        &p.loss,
-        optimizer.engine()?.as_dyn(),
-        &p.train,
-        p.test.as_ref(),
-        &p.config,
-        &mut |r| {
-            let Some(cb) = &on_epoch else { return true };
-            match cb.call(FitRecord::from(r)) {
-                Ok(keep_going) => keep_going != Some(false),
-                Err(e) => {
-                    callback_error = Some(e);
-                    false
-                }
-            }
-        },
-    );
-    if let Some(e) = callback_error {
+    let js = Js {
+        env: env.raw(),
+        hooks: &hooks,
+        failure: RefCell::new(None),
+    };
+    let (js_model, js_loss) = (JsModel(&js), JsLoss(&js));
+    let model: &dyn Model = match &p.model {
+        Some(m) => m,
+        None if hooks.forward.is_some() => &js_model,
+        None => return Err(missing("layers or a forward hook")),
+    };
+    let loss: &dyn Criterion = match &p.loss {
+        Some(l) => l,
+        None if hooks.loss.is_some() => &js_loss,
+        None => return Err(missing("a loss spec or a loss hook")),
+    };
+    let mut on_epoch = |r: &EpochRecord| {
+        let Some(cb) = &hooks.on_epoch else {
+            return true;
+        };
+        js.call("onEpoch", || cb.call(FitRecord::from(r)).map(Some))
+            .unwrap_or(false)
+    };
+    let result = match optimizer {
+        Some(o) => core_fit(
+            model,
+            loss,
+            o.engine()?.as_dyn(),
+            &p.train,
+            p.test.as_ref(),
+            &p.config,
+            &mut on_epoch,
+        ),
+        None if hooks.zero_grad.is_some() && hooks.step.is_some() => {
+            let mut stepper = JsOptimizer(&js);
+            core_fit(
+                model,
+                loss,
+                &mut stepper,
+                &p.train,
+                p.test.as_ref(),
+                &p.config,
+                &mut on_epoch,
+            )
+        }
+        None => return Err(missing("an optimizer or zeroGrad and step hooks")),
+    };
+    if let Some(e) = js.failure.take() {
         return Err(e);
     }
     Ok(result.or_throw()?.iter().map(FitRecord::from).collect())
@@ -213,10 +384,15 @@ impl NativeOptimizer {
         on_epoch: Option<Arc<Progress>>,
     ) -> Result<AsyncTask<FitTask>> {
         let p = prepare(args)?;
+        let (Some(model), Some(loss)) = (p.model, p.loss) else {
+            return Err(invalid(
+                "fitAsync runs engine layers and losses only (layers and loss are needed)",
+            ));
+        };
         let engine = self.inner.take().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it; await it or abort it first"))?;
         Ok(AsyncTask::new(FitTask {
-            model: p.model,
-            loss: p.loss,
+            model,
+            loss,
             engine: Some(engine),
             train: p.train,
             test: p.test,

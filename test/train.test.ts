@@ -106,3 +106,55 @@ describe('what cannot be fused runs eagerly, and mode "fused" names why', () => 
     );
   });
 });
+
+describe('a model written in JavaScript runs the engine loop through callbacks', () => {
+  class TwoLayer extends nn.Module {
+    first = new nn.Linear(4, 8);
+    second = new nn.Linear(8, 2);
+    override forward(x: Tensor): Tensor {
+      return this.second.forward(this.first.forward(x).relu());
+    }
+  }
+
+  it('gives the fused numbers of the same network, shuffled minibatches and test split included', () => {
+    const run = (build: () => Module) => {
+      torch.manualSeed(5);
+      const x = torch.randn(30, 4);
+      const y = classes(x);
+      const model = build();
+      const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+      const history = torch.fit(model, { optimizer, criterion: new nn.CrossEntropyLoss(), xTrain: x, yTrain: y, xTest: x.narrow(0, 0, 10), yTest: y.narrow(0, 0, 10), epochs: 5, batchSize: 8 });
+      return { history, params: model.parameters().map((p: Tensor) => [...(p.flatten().tolist() as number[])]) };
+    };
+    const custom = run(() => new TwoLayer());
+    const fused = run(() => new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2)));
+    expect(custom.history).toEqual(fused.history);
+    expect(custom.params).toEqual(fused.params);
+    expect(custom.history[4]!.testAccuracy).toBeGreaterThan(0.5);
+  });
+
+  it('rethrows what forward throws, as thrown, and names a forward that returns no tensor', () => {
+    const x = torch.randn(6, 4);
+    const y = classes(x);
+    const fitModel = (forward: (x: Tensor) => unknown) => {
+      class Broken extends nn.Module {
+        layer = new nn.Linear(4, 2);
+        override forward(input: Tensor): unknown {
+          return forward.call(this, input);
+        }
+      }
+      const model = new Broken();
+      return () => torch.fit(model, { optimizer: new optim.Adam(model.parameters()), criterion: new nn.CrossEntropyLoss(), xTrain: x, yTrain: y, epochs: 2 });
+    };
+    let thrown: unknown;
+    try {
+      fitModel(() => {
+        throw 'a plain string';
+      })();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBe('a plain string');
+    expect(fitModel(() => 42)).toThrow("fit: the model's forward must return a Tensor, got 42");
+  });
+});

@@ -125,6 +125,7 @@ export type NativeTensor = Native.Tensor;
 export type NativeOptimizer = Native.NativeOptimizer;
 export type FitRecord = Native.FitRecord;
 export type FitArgs = Native.FitArgs;
+export type FitHooks = Native.FitHooks;
 export type LayerSpec = Native.LayerSpec;
 export type LossSpec = Native.LossSpec;
 export type AdamConfig = Native.AdamConfig;

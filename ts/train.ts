@@ -1,10 +1,11 @@
-// The tutorial's training loop as a helper: a train step, then evaluation of
-// both splits without gradients, every epoch. Models made of built-in layers
-// train fused (the whole loop in Rust, same numbers); fitAsync runs on a
-// background thread and never blocks the event loop.
-import { native, type FitArgs, type FitRecord, type LayerSpec, type LossSpec } from './native';
+// fit and fitAsync: options, checks and callbacks around the engine's one
+// training loop (a train step, then evaluation of both splits without
+// gradients, every epoch, as the tutorial does). Models of built-in layers
+// with a built-in loss and optimizer run it whole in Rust; anything written in
+// JavaScript is called back from it, so both give the same numbers. fitAsync
+// runs fused fits on a background thread and never blocks the event loop.
+import { native, type FitArgs, type FitHooks, type FitRecord, type LayerSpec, type LossSpec, type NativeOptimizer, type NativeTensor } from './native';
 import { argumentError } from './errors';
-import { noGrad } from './autograd';
 import { startBackgroundTask } from './background';
 import { expectTensor, Tensor } from './tensor';
 import { checkOptionalBool, describe } from './validate';
@@ -82,13 +83,14 @@ function planFused(model: Module, opts: FitOptions): FusedPlan | string {
   return { layers, params, loss, weight };
 }
 
-/** What the engine's fit takes: the plan, the data and the loop's options. */
-function fitArgs(plan: FusedPlan, opts: FitOptions): FitArgs {
-  return {
-    layers: plan.layers, params: plan.params.map((p) => p._n), loss: plan.loss, weight: plan.weight?._n,
+/** What the engine's fit takes: the data, the loop's options, and the plan's engine parts if any. */
+function fitArgs(plan: FusedPlan | null, opts: FitOptions, epochs = opts.epochs): FitArgs {
+  const args: FitArgs = {
     xTrain: opts.xTrain._n, yTrain: opts.yTrain._n, xTest: opts.xTest?._n, yTest: opts.yTest?._n,
-    epochs: opts.epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate,
+    epochs, batchSize: opts.batchSize, shuffle: opts.shuffle, evaluate: opts.evaluate,
   };
+  if (plan) Object.assign(args, { layers: plan.layers, params: plan.params.map((p) => p._n), loss: plan.loss, weight: plan.weight?._n });
+  return args;
 }
 
 function checkOptions(opts: FitOptions): void {
@@ -122,57 +124,58 @@ function isClassification(c: Loss): boolean {
   return c instanceof CrossEntropyLoss || c instanceof NLLLoss;
 }
 
-/** `(outputs.argmax(1) == labels).sum().item() / labels.size(0)`. */
-function batchAccuracy(outputs: Tensor, labels: Tensor): number {
-  return (outputs.argmax(1).eq(labels).sum().item() as number) / labels.size(0);
+function expectTensorResult(what: string, value: unknown): NativeTensor {
+  if (!(value instanceof Tensor)) throw argumentError(`fit: ${what} must return a Tensor, got ${describe(value)}`);
+  return value._n;
 }
 
-function evaluateSplit(model: Module, criterion: Loss, x: Tensor, y: Tensor): [number, number | undefined] {
-  return noGrad(() => {
-    const out = model.forward(x) as Tensor;
-    const loss = criterion.forward(out, y).item() as number;
-    return [loss, isClassification(criterion) ? batchAccuracy(out, y) : undefined];
-  });
-}
-
-/** One epoch of the eager loop; returns the record (the same math the fused loop runs). */
-function eagerEpoch(model: Module, opts: FitOptions, epoch: number): EpochRecord {
-  const { optimizer, criterion, xTrain, yTrain } = opts;
-  const n = xTrain.size(0);
-  let lastLoss = 0;
-  model.train();
-  const step = (x: Tensor, y: Tensor) => {
-    optimizer.zeroGrad();
-    const loss = criterion.forward(model.forward(x) as Tensor, y);
-    loss.backward();
-    optimizer.step();
-    lastLoss = loss.item() as number;
-  };
-  if (opts.batchSize === undefined) {
-    step(xTrain, yTrain);
-  } else {
-    const order = opts.shuffle ?? true ? new Tensor(native.randperm(n)) : null;
-    for (let start = 0; start < n; start += opts.batchSize) {
-      const len = Math.min(opts.batchSize, n - start);
-      if (order) {
-        const idx = order.narrow(0, start, len);
-        step(xTrain.indexSelect(0, idx), yTrain.indexSelect(0, idx));
-      } else {
-        step(xTrain.narrow(0, start, len), yTrain.narrow(0, start, len));
-      }
+/**
+ * One run of the engine's training loop (the only one): the plan's engine
+ * parts when the model, loss and optimizer fuse, else JavaScript hooks that
+ * call the model's forward, the criterion and the optimizer. Whatever a hook
+ * or `onEpoch` throws stops the loop and is rethrown as it was thrown.
+ */
+function engineFit(model: Module, opts: FitOptions, plan: FusedPlan | null, epochs: number, onEpoch?: (record: EpochRecord) => void | boolean): EpochRecord[] {
+  const { optimizer, criterion } = opts;
+  let thrown: { value: unknown } | undefined;
+  const guarded = <A extends unknown[], R, F>(fn: (...args: A) => R, failed: F) => (...args: A): R | F => {
+    if (thrown) return failed;
+    try {
+      return fn(...args);
+    } catch (value) {
+      thrown = { value };
+      return failed;
     }
+  };
+  const hooks: FitHooks = {};
+  if (onEpoch) hooks.onEpoch = guarded((r: FitRecord) => onEpoch(toRecord(r)) !== false, false);
+  let engine: NativeOptimizer | null = null;
+  if (plan) {
+    optimizer._syncEngines(); // hyper-parameter changes and moved params reach the engine
+    engine = optimizer._engines[0]!;
+  } else {
+    hooks.forward = guarded((x: NativeTensor, training: boolean) => {
+      if (model.training !== training) model.train(training);
+      return expectTensorResult("the model's forward", model.forward(new Tensor(x)));
+    }, null);
+    hooks.loss = guarded((out: NativeTensor, target: NativeTensor) => expectTensorResult('the criterion', criterion.forward(new Tensor(out), new Tensor(target))), null);
+    hooks.isClassification = isClassification(criterion);
+    hooks.zeroGrad = guarded(() => (optimizer.zeroGrad(), true), false);
+    hooks.step = guarded(() => (optimizer.step(), true), false);
   }
-  model.eval();
-  const record: EpochRecord = { epoch, trainLoss: lastLoss };
-  if (opts.evaluate ?? true) {
-    [record.trainLoss, record.trainAccuracy] = evaluateSplit(model, criterion, xTrain, yTrain);
-    if (opts.xTest && opts.yTest) [record.testLoss, record.testAccuracy] = evaluateSplit(model, criterion, opts.xTest, opts.yTest);
-    if (record.trainAccuracy === undefined) delete record.trainAccuracy;
-    if (record.testAccuracy === undefined) delete record.testAccuracy;
+  model.train();
+  let records: FitRecord[];
+  try {
+    records = native.fit(engine, fitArgs(plan, opts, epochs), hooks);
+  } catch (err) {
+    if (thrown) throw thrown.value;
+    throw err;
+  } finally {
+    model.eval();
   }
-  return record;
+  if (thrown) throw thrown.value; // whatever onEpoch threw, Error or not
+  return records.map(toRecord);
 }
-
 
 function fusedOrReason(model: Module, opts: FitOptions): FusedPlan | null {
   if (opts.mode === 'eager') return null;
@@ -194,35 +197,7 @@ function fusedOrReason(model: Module, opts: FitOptions): FusedPlan | null {
 export function fit(model: Module, opts: FitOptions): EpochRecord[] {
   checkOptions(opts);
   model._checkNoBackgroundWork();
-  const plan = fusedOrReason(model, opts);
-  if (plan) {
-    opts.optimizer._syncEngines(); // hyper-parameter changes and moved params reach the engine
-    let thrown: { value: unknown } | undefined;
-    const onEpochSafely = (record: EpochRecord) => {
-      try {
-        return opts.onEpoch!(record) !== false;
-      } catch (value) {
-        thrown = { value };
-        return false;
-      }
-    };
-    model.train();
-    const records = native.fit(
-      opts.optimizer._engines[0]!,
-      fitArgs(plan, opts),
-      opts.onEpoch ? (r: FitRecord) => onEpochSafely(toRecord(r)) : undefined,
-    );
-    model.eval();
-    if (thrown) throw thrown.value; // whatever onEpoch threw, Error or not
-    return records.map(toRecord);
-  }
-  const history: EpochRecord[] = [];
-  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-    const record = eagerEpoch(model, opts, epoch);
-    history.push(record);
-    if (opts.onEpoch?.(record) === false) break;
-  }
-  return history;
+  return engineFit(model, opts, fusedOrReason(model, opts), opts.epochs, opts.onEpoch);
 }
 
 /**
@@ -287,12 +262,17 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
   }
 }
 
-/** Eager fallback for models that cannot be fused: yields to the event loop between epochs. */
+/**
+ * fitAsync for models, losses or optimizers written in JavaScript: JavaScript
+ * cannot leave this thread, so the engine's loop runs here one epoch per
+ * call, yielding to the event loop between epochs.
+ */
 async function fitEagerYielding(model: Module, opts: FitAsyncOptions): Promise<EpochRecord[]> {
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     opts.signal?.throwIfAborted();
-    const record = eagerEpoch(model, opts, epoch);
+    const record = engineFit(model, opts, null, 1)[0]!;
+    record.epoch = epoch;
     history.push(record);
     if (opts.onEpoch?.(record) === false) break;
     await new Promise((resolve) => setImmediate(resolve));

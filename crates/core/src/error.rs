@@ -12,6 +12,10 @@ pub enum Error {
     /// A background task was asked to stop (AbortSignal) before it finished.
     #[error("the operation was aborted")]
     Cancelled,
+    /// A callback into the host (a JavaScript forward, loss or optimizer)
+    /// failed; the host keeps what it threw and rethrows that.
+    #[error("{0}")]
+    Callback(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

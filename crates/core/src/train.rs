@@ -1,5 +1,9 @@
-//! Fused training: the tutorial's loop (train step, then evaluation of both
-//! splits under no_grad) run entirely in Rust, one native call per fit.
+//! The training loop, the only one: the tutorial's train step, then evaluation
+//! of both splits under no_grad, every epoch. What it trains, minimizes and
+//! steps are traits, so the engine's own Sequential, losses and optimizers
+//! run it whole in Rust (fused, or on a background thread), and a model, loss
+//! or optimizer written in JavaScript runs the same loop through callbacks:
+//! eager and fused training give the same numbers by construction.
 use crate::nn::{Loss, Sequential};
 use crate::optim::Optimizer;
 use crate::{Error, Result};
@@ -53,8 +57,66 @@ pub struct EpochRecord {
     pub test_accuracy: Option<f64>,
 }
 
+/// What fit trains.
+pub trait Model {
+    fn forward(&self, x: &Tensor, training: bool) -> Result<Tensor>;
+}
+
+impl Model for Sequential {
+    fn forward(&self, x: &Tensor, training: bool) -> Result<Tensor> {
+        Sequential::forward(self, x, training)
+    }
+}
+
+/// What fit minimizes.
+pub trait Criterion {
+    /// The loss of a batch whose targets `check_targets` accepted.
+    fn forward_unchecked(&self, out: &Tensor, target: &Tensor) -> Result<Tensor>;
+    /// Checks a split's targets once per fit (the engine's class-index check).
+    fn check_targets(&self, out: &Tensor, target: &Tensor) -> Result<()>;
+    /// Classification losses report accuracy (argmax over dim 1).
+    fn is_classification(&self) -> bool;
+    /// Whether fit should probe the model once to check the targets (a loss
+    /// that checks its own targets at every call says no).
+    fn checks_targets_once(&self) -> bool {
+        self.is_classification()
+    }
+}
+
+impl Criterion for Loss {
+    fn forward_unchecked(&self, out: &Tensor, target: &Tensor) -> Result<Tensor> {
+        Loss::forward_unchecked(self, out, target)
+    }
+    fn check_targets(&self, out: &Tensor, target: &Tensor) -> Result<()> {
+        Loss::check_targets(self, out, target)
+    }
+    fn is_classification(&self) -> bool {
+        Loss::is_classification(self)
+    }
+}
+
+/// What fit steps: the engine's optimizers, or one driven from elsewhere.
+pub trait Stepper {
+    fn zero_grad(&mut self) -> Result<()>;
+    fn step(&mut self) -> Result<()>;
+}
+
+impl<T: Optimizer + ?Sized> Stepper for T {
+    fn zero_grad(&mut self) -> Result<()> {
+        Optimizer::zero_grad(self);
+        Ok(())
+    }
+    fn step(&mut self) -> Result<()> {
+        Optimizer::step(self)
+    }
+}
+
 /// Loss and accuracy of `model` on a split whose targets `check_targets` passed, without tracking gradients.
-pub fn evaluate(model: &Sequential, loss: &Loss, split: &Split) -> Result<(f64, Option<f64>)> {
+pub fn evaluate(
+    model: &dyn Model,
+    loss: &dyn Criterion,
+    split: &Split,
+) -> Result<(f64, Option<f64>)> {
     let _guard = tch::no_grad_guard();
     let out = model.forward(&split.x, false)?;
     let value = loss
@@ -85,8 +147,8 @@ pub fn accuracy(outputs: &Tensor, labels: &Tensor) -> Result<f64> {
 /// Checks a split's class indices once per fit, against the width of the
 /// model's output for one row (in eval mode, so no random numbers are drawn),
 /// instead of at every loss: the check costs ~7 libtorch ops per call.
-fn check_targets(model: &Sequential, loss: &Loss, split: &Split) -> Result<()> {
-    if !loss.is_classification() || split.x.size().first().copied().unwrap_or(0) == 0 {
+fn check_targets(model: &dyn Model, loss: &dyn Criterion, split: &Split) -> Result<()> {
+    if !loss.checks_targets_once() || split.x.size().first().copied().unwrap_or(0) == 0 {
         return Ok(());
     }
     let _guard = tch::no_grad_guard();
@@ -98,14 +160,14 @@ fn check_targets(model: &Sequential, loss: &Loss, split: &Split) -> Result<()> {
     loss.check_targets(&model.forward(&probe, false)?, &split.y)
 }
 
-fn train_step(
-    model: &Sequential,
-    loss: &Loss,
-    optimizer: &mut dyn Optimizer,
+fn train_step<S: Stepper + ?Sized>(
+    model: &dyn Model,
+    loss: &dyn Criterion,
+    optimizer: &mut S,
     x: &Tensor,
     y: &Tensor,
 ) -> Result<f64> {
-    optimizer.zero_grad();
+    optimizer.zero_grad()?;
     let out = model.forward(x, true)?;
     let value = loss.forward_unchecked(&out, y)?;
     value.f_backward()?;
@@ -115,10 +177,10 @@ fn train_step(
 
 /// Runs `config.epochs` epochs; `on_epoch` sees each record and returns false
 /// to stop early (callback or AbortSignal), which is not an error.
-pub fn fit(
-    model: &Sequential,
-    loss: &Loss,
-    optimizer: &mut dyn Optimizer,
+pub fn fit<S: Stepper + ?Sized>(
+    model: &dyn Model,
+    loss: &dyn Criterion,
+    optimizer: &mut S,
     train: &Split,
     test: Option<&Split>,
     config: &FitConfig,
