@@ -33,6 +33,9 @@ export declare class NativeOptimizer {
   configureAdam(config: AdamConfig): void
   /** Replaces every SGD hyper-parameter, keeping the momentum buffers. */
   configureSgd(config: SgdConfig): void
+  /** True while a background fit (fitAsync) owns the engine. */
+  isBusy(): boolean
+  /** One update; refused while forwardAsync reads a parameter. */
   step(): void
   zeroGrad(): void
   /** Changes the learning rate (param_groups[i]['lr'] = v, as schedulers do). */
@@ -42,8 +45,12 @@ export declare class NativeOptimizer {
   momentumBuffer(index: number): Tensor | null
   setMomentumBuffer(index: number, buffer: Tensor): void
   /**
-   * Starts a fit on napi's thread pool. This optimizer is unusable (busy)
-   * until the promise settles; the TS layer marks the tensors busy likewise.
+   * Starts a fit on napi's thread pool. The engine moves into the task
+   * (this optimizer reports itself busy until the promise settles), and
+   * the model's parameters and the data are held exclusively. Spawned
+   * rather than returned as an AsyncTask: napi-rs would keep this call's
+   * `&mut self` borrow for the task's whole run and refuse even
+   * `isBusy()` with its own error.
    */
   fitAsync(args: FitArgs, handle: CancelHandle, onEpoch?: Progress | undefined | null): Promise<FitRecord[]>
 }
@@ -69,6 +76,12 @@ export declare function all(tensor: Tensor): Tensor
 export declare function allclose(tensor: Tensor, other: Tensor, rtol?: number | undefined | null, atol?: number | undefined | null, equalNan?: boolean | undefined | null): boolean
 
 export declare function any(tensor: Tensor): Tensor
+
+/**
+ * Whether any background task holds memory (a cheap test before walking a
+ * module's parameters).
+ */
+export declare function anyHeld(): boolean
 
 /** torch.arange: int64 when start, end and step are all integral, else float32. */
 export declare function arange(start: number, end: number, step: number, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
@@ -205,7 +218,7 @@ export declare function floor(tensor: Tensor): Tensor
 /**
  * Starts `model.forward(input)` on the thread pool. The task holds its own
  * references to the parameters and the input, so nothing it reads can be
- * freed under it; the TS layer marks them read-only until it settles.
+ * freed under it, and holds their memory read-only until it settles.
  */
 export declare function forwardAsync(params: Array<Tensor>, input: Tensor, options: ForwardOptions, handle: CancelHandle): Promise<Tensor>
 
@@ -241,16 +254,16 @@ export declare function gt(tensor: Tensor, other: Tensor): Tensor
 
 export declare function gtScalar(tensor: Tensor, other: number): Tensor
 
+/**
+ * How a background task holds this tensor's memory: "fitAsync"
+ * (exclusively), "forwardAsync" (read-only), or null.
+ */
+export declare function heldBy(tensor: Tensor): string | null
+
 /** `t[index]` with a bool mask or an integer index tensor on dim 0. */
 export declare function index(tensor: Tensor, index: Tensor): Tensor
 
 export declare function indexSelect(tensor: Tensor, dim: number, index: Tensor): Tensor
-
-/**
- * True while a background task (fitAsync) owns this tensor, or memory it
- * shares with one (answers even then, unlike the ops, which refuse).
- */
-export declare function isBusy(tensor: Tensor): boolean
 
 export declare function isDisposed(tensor: Tensor): boolean
 
@@ -261,9 +274,6 @@ export declare function isGradEnabled(): boolean
 export declare function isLeaf(tensor: Tensor): boolean
 
 export declare function isnan(tensor: Tensor): Tensor
-
-/** True while a background forward reads this tensor. */
-export declare function isReadLocked(tensor: Tensor): boolean
 
 /** A Python number: float for floating dtypes, integer otherwise. */
 export declare function item(tensor: Tensor): number
@@ -390,16 +400,10 @@ export declare function saveSafetensors(names: Array<string>, tensors: Array<Ten
 
 export declare function select(tensor: Tensor, dim: number, index: number): Tensor
 
-/** Marks this tensor as owned by a background task (or releases it). */
-export declare function setBusy(tensor: Tensor, on: boolean): void
-
 /** Sets autograd's grad mode, returning the previous one (torch.set_grad_enabled). */
 export declare function setGradEnabled(enabled: boolean): boolean
 
 export declare function setNumThreads(n: number): void
-
-/** Marks this tensor as read by a background forward (or releases it). */
-export declare function setReadLocked(tensor: Tensor, on: boolean): void
 
 export declare function setRequiresGrad(tensor: Tensor, value: boolean): void
 

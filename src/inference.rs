@@ -8,6 +8,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use torchts_core::hold::{hold, Hold, HoldGuard};
 use torchts_core::inference::{forward, ForwardConfig};
 use torchts_core::nn::{LayerSpec, Sequential};
 
@@ -28,6 +29,9 @@ pub struct ForwardTask {
     batch_size: Option<i64>,
     cancelled: Arc<AtomicBool>,
     result: Option<torchts_core::Result<tch::Tensor>>,
+    /// The parameters and the input, read-only until the task is dropped
+    /// (on the JS thread, once it settles).
+    _holds: HoldGuard,
 }
 
 impl Task for ForwardTask {
@@ -56,7 +60,7 @@ impl Task for ForwardTask {
 
 /// Starts `model.forward(input)` on the thread pool. The task holds its own
 /// references to the parameters and the input, so nothing it reads can be
-/// freed under it; the TS layer marks them read-only until it settles.
+/// freed under it, and holds their memory read-only until it settles.
 #[napi(ts_return_type = "Promise<Tensor>", catch_unwind)]
 pub fn forward_async(
     params: Vec<&Tensor>,
@@ -65,13 +69,17 @@ pub fn forward_async(
     handle: &CancelHandle,
 ) -> Result<AsyncTask<ForwardTask>> {
     let model = build_model(options.layers, params)?;
+    let input = input.get()?.shallow_clone();
+    let model_tensors = model.layers.iter().flat_map(|l| l.parameters());
+    let holds = hold(model_tensors.chain([&input]), Hold::Shared);
     Ok(AsyncTask::new(ForwardTask {
         model,
-        input: input.get()?.shallow_clone(),
+        input,
         training: options.training,
         grad_enabled: options.grad_enabled,
         batch_size: options.batch_size,
         cancelled: handle.cancelled.clone(),
         result: None,
+        _holds: holds,
     }))
 }

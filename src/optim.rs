@@ -4,6 +4,7 @@ use crate::tensor::Tensor;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tch::Tensor as TchTensor;
+use torchts_core::hold::{self, Access};
 use torchts_core::optim::{Adam, AdamConfig, AdamState, Optimizer, Sgd, SgdConfig};
 
 pub enum Engine {
@@ -83,15 +84,26 @@ impl NativeOptimizer {
         Ok(())
     }
 
+    /// True while a background fit (fitAsync) owns the engine.
+    #[napi]
+    pub fn is_busy(&self) -> bool {
+        self.inner.is_none()
+    }
+
     pub(crate) fn engine(&mut self) -> Result<&mut Engine> {
         self.inner
             .as_mut()
             .ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it"))
     }
 
+    /// One update; refused while forwardAsync reads a parameter.
     #[napi(catch_unwind)]
     pub fn step(&mut self) -> Result<()> {
-        self.engine()?.as_dyn().step().or_throw()
+        let engine = self.engine()?.as_dyn();
+        for p in engine.params() {
+            hold::check(p, Access::Write, "step the optimizer").or_throw()?;
+        }
+        engine.step().or_throw()
     }
 
     #[napi(catch_unwind)]

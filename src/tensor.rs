@@ -8,7 +8,9 @@ use napi_derive::napi;
 use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_int, c_void, CStr};
 use tch::{Device, Kind, TchError, Tensor as TchTensor};
+use torchts_core::hold::{self, Access, Hold};
 use torchts_core::kind::{device_name, kind_name, parse_device, parse_kind};
+use torchts_core::memory::span_bytes;
 
 /// One libtorch tensor owned by JavaScript: the payload of an N-API External
 /// that a TS `Tensor` holds in `_n`. Made with `napi_create_external` rather
@@ -21,11 +23,6 @@ pub struct Tensor {
     inner: UnsafeCell<Option<TchTensor>>,
     /// Bytes reported to V8 as external memory (0 once disposed).
     external_bytes: Cell<i64>,
-    /// Set while a background task owns this tensor (fitAsync).
-    busy: Cell<u32>,
-    /// Background reads in flight (forwardAsync): reading stays allowed,
-    /// changing it in place or disposing it does not.
-    readers: Cell<u32>,
 }
 
 const TENSOR_MAGIC: u64 = u64::from_be_bytes(*b"torchts\x01");
@@ -176,22 +173,6 @@ fn byte_size_of_many_dims(t: &TchTensor) -> i64 {
 fn reported_bytes(span: Option<u64>) -> i64 {
     const MAX_REPORTED: u64 = 1 << 40;
     span.map_or(MAX_REPORTED, |b| b.min(MAX_REPORTED)) as i64
-}
-
-/// Bytes from a tensor's first element to one past its last, following its
-/// strides (a broadcast view of one element spans one); 0 when it has no
-/// elements, None on overflow.
-fn span_bytes(sizes: &[i64], strides: &[i64], kind: Kind) -> Option<u64> {
-    if sizes.contains(&0) {
-        return Some(0);
-    }
-    let elements = sizes
-        .iter()
-        .zip(strides)
-        .try_fold(1u64, |acc, (&size, stride)| {
-            acc.checked_add((size.max(1) as u64 - 1).checked_mul(stride.unsigned_abs())?)
-        })?;
-    elements.checked_mul(kind.elt_size_in_bytes() as u64)
 }
 
 /// libtorch's C API for the ops that take Scalars, called directly: tch frees
@@ -420,8 +401,6 @@ impl Tensor {
             magic: TENSOR_MAGIC,
             inner: UnsafeCell::new(Some(t)),
             external_bytes: Cell::new(bytes),
-            busy: Cell::new(0),
-            readers: Cell::new(0),
         }
     }
 
@@ -433,112 +412,30 @@ impl Tensor {
         unsafe { (*self.inner.get()).as_ref() }
     }
 
-    /// The live tch tensor, or a clear error after dispose() or while busy
-    /// (this handle, or memory it shares with one, is owned by a background task).
+    /// The live tch tensor, or a clear error after dispose() or while a
+    /// background task (fitAsync) holds its memory.
     pub fn get(&self) -> Result<&TchTensor> {
-        if self.busy.get() != 0 {
-            return Err(invalid("tensor is busy: a background task (fitAsync) is using it; await it or abort it first"));
-        }
         let t = self
             .inner()
             .ok_or_else(|| invalid("tensor has been disposed"))?;
-        if held_by_background(t, false) == Some(Hold::Exclusive) {
-            return Err(invalid("tensor is busy: it shares memory with a tensor a background task (fitAsync) is using; await it or abort it first"));
-        }
+        hold::check(t, Access::Read, "read it").or_throw()?;
         Ok(t)
-    }
-
-    fn check_no_readers(&self, action: &str) -> Result<()> {
-        let shared = self
-            .inner()
-            .and_then(|t| held_by_background(t, true))
-            .is_some();
-        if self.readers.get() != 0 || shared {
-            return Err(invalid(format!("tensor is being read by a background task (forwardAsync); await it before you {action}")));
-        }
-        Ok(())
-    }
-
-    pub fn mark_busy(&self, on: bool) {
-        let n = self.busy.get();
-        self.busy.set(if on { n + 1 } else { n.saturating_sub(1) });
-        self.hold(Hold::Exclusive, on);
-    }
-
-    /// Registers (or releases) this tensor's memory as held by a background task.
-    fn hold(&self, kind: Hold, on: bool) {
-        let Some(span) = self.inner().and_then(memory_span) else {
-            return;
-        };
-        let owner = self as *const Tensor as usize;
-        HELD.with(|held| {
-            let mut held = held.borrow_mut();
-            if on {
-                held.push(HeldSpan { owner, span, kind });
-            } else if let Some(i) = held.iter().position(|h| h.owner == owner && h.kind == kind) {
-                held.swap_remove(i);
-            }
-        });
     }
 
     /// A handle for an in-place op (it shares the TensorImpl, so the op
-    /// changes this tensor), refused while a background task reads it.
+    /// changes this tensor), refused while a background task holds it.
     fn get_for_write(&self) -> Result<TchTensor> {
-        let t = self.get()?.shallow_clone();
-        self.check_no_readers("change it in place")?;
+        self.get_for(Access::Write, "change it in place")
+            .map(|t| t.shallow_clone())
+    }
+
+    fn get_for(&self, access: Access, action: &str) -> Result<&TchTensor> {
+        let t = self
+            .inner()
+            .ok_or_else(|| invalid("tensor has been disposed"))?;
+        hold::check(t, access, action).or_throw()?;
         Ok(t)
     }
-}
-
-/// How a background task holds memory: fitAsync writes it, forwardAsync reads it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Hold {
-    Exclusive,
-    Shared,
-}
-
-struct HeldSpan {
-    owner: usize,
-    span: (usize, usize),
-    kind: Hold,
-}
-
-thread_local! {
-    /// Memory that background tasks started from this JS thread hold, so that
-    /// an alias made before the task (a view, a detach(), a stateDict() entry)
-    /// is refused like the handle the task was given. Empty almost always, so
-    /// the check costs one thread-local read per op.
-    static HELD: std::cell::RefCell<Vec<HeldSpan>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The bytes a tensor addresses, [data_ptr, data_ptr + span), on its device.
-fn memory_span(t: &TchTensor) -> Option<(usize, usize)> {
-    if !t.defined() || t.numel() == 0 {
-        return None;
-    }
-    let kind = t.f_kind().unwrap_or(Kind::Uint8);
-    let bytes = span_bytes(&t.size(), &t.stride(), kind).unwrap_or(u64::MAX);
-    let start = t.data_ptr() as usize;
-    Some((
-        start,
-        start.saturating_add(usize::try_from(bytes).unwrap_or(usize::MAX)),
-    ))
-}
-
-/// Whether `t` overlaps memory a background task holds: any hold when
-/// `writing`, only fitAsync's exclusive holds when reading.
-fn held_by_background(t: &TchTensor, writing: bool) -> Option<Hold> {
-    HELD.with(|held| {
-        let held = held.borrow();
-        if held.is_empty() {
-            return None;
-        }
-        let (start, end) = memory_span(t)?;
-        held.iter()
-            .filter(|h| writing || h.kind == Hold::Exclusive)
-            .find(|h| h.span.0 < end && start < h.span.1)
-            .map(|h| h.kind)
-    })
 }
 
 /// `fn name(&self) -> Tensor` for ops without arguments.
@@ -755,12 +652,9 @@ pub fn zero_grad(tensor: &Tensor) -> Result<()> {
 /// Frees the native memory now; later use throws.
 #[napi(catch_unwind)]
 pub fn dispose(env: Env, tensor: &Tensor) -> Result<()> {
-    if tensor.busy.get() != 0 {
-        return Err(invalid(
-            "cannot dispose a tensor that a background task (fitAsync) is using",
-        ));
+    if tensor.inner().is_some() {
+        tensor.get_for(Access::Write, "dispose it")?;
     }
-    tensor.check_no_readers("dispose it")?;
     // SAFETY: see `Tensor::inner`; nothing borrows the tensor here.
     let freed = unsafe { (*tensor.inner.get()).take() };
     let bytes = tensor.external_bytes.replace(0);
@@ -1217,35 +1111,18 @@ pub fn normal_(tensor: &Tensor, mean: f64, std: f64) -> Result<()> {
     Ok(())
 }
 
-/// True while a background task (fitAsync) owns this tensor, or memory it
-/// shares with one (answers even then, unlike the ops, which refuse).
+/// How a background task holds this tensor's memory: "fitAsync"
+/// (exclusively), "forwardAsync" (read-only), or null.
 #[napi(catch_unwind)]
-pub fn is_busy(tensor: &Tensor) -> bool {
-    tensor.busy.get() != 0
-        || tensor.inner().and_then(|t| held_by_background(t, false)) == Some(Hold::Exclusive)
+pub fn held_by(tensor: &Tensor) -> Option<&'static str> {
+    tensor.inner().and_then(hold::held).map(Hold::task)
 }
 
-/// Marks this tensor as owned by a background task (or releases it).
-#[napi(catch_unwind)]
-pub fn set_busy(tensor: &Tensor, on: bool) {
-    tensor.mark_busy(on);
-}
-
-/// True while a background forward reads this tensor.
-#[napi(catch_unwind)]
-pub fn is_read_locked(tensor: &Tensor) -> bool {
-    tensor.readers.get() != 0
-        || tensor.inner().and_then(|t| held_by_background(t, true)) == Some(Hold::Shared)
-}
-
-/// Marks this tensor as read by a background forward (or releases it).
-#[napi(catch_unwind)]
-pub fn set_read_locked(tensor: &Tensor, on: bool) {
-    let n = tensor.readers.get();
-    tensor
-        .readers
-        .set(if on { n + 1 } else { n.saturating_sub(1) });
-    tensor.hold(Hold::Shared, on);
+/// Whether any background task holds memory (a cheap test before walking a
+/// module's parameters).
+#[napi]
+pub fn any_held() -> bool {
+    hold::any_held()
 }
 
 #[napi(catch_unwind)]

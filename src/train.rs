@@ -15,6 +15,7 @@ use napi_derive::napi;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use torchts_core::hold::{hold, Hold, HoldGuard};
 use torchts_core::nn::{LayerSpec, Loss, LossSpec, Sequential};
 use torchts_core::train::{
     fit as core_fit, Criterion, EpochRecord, FitConfig, Model, Split, Stepper,
@@ -316,6 +317,9 @@ pub struct FitTask {
     config: FitConfig,
     cancelled: Arc<AtomicBool>,
     progress: Option<Arc<Progress>>,
+    /// The parameters and data, held exclusively until the task is dropped
+    /// (on the JS thread, after `finally`).
+    _holds: HoldGuard,
     /// The JS optimizer gets its engine back when the task settles.
     optimizer: Reference<NativeOptimizer>,
     result: Option<torchts_core::Result<Vec<EpochRecord>>>,
@@ -373,24 +377,37 @@ impl Task for FitTask {
 
 #[napi]
 impl NativeOptimizer {
-    /// Starts a fit on napi's thread pool. This optimizer is unusable (busy)
-    /// until the promise settles; the TS layer marks the tensors busy likewise.
+    /// Starts a fit on napi's thread pool. The engine moves into the task
+    /// (this optimizer reports itself busy until the promise settles), and
+    /// the model's parameters and the data are held exclusively. Spawned
+    /// rather than returned as an AsyncTask: napi-rs would keep this call's
+    /// `&mut self` borrow for the task's whole run and refuse even
+    /// `isBusy()` with its own error.
     #[napi(ts_return_type = "Promise<FitRecord[]>", catch_unwind)]
-    pub fn fit_async(
+    pub fn fit_async<'env>(
         &mut self,
+        env: &'env Env,
         this: Reference<NativeOptimizer>,
         args: FitArgs,
         handle: &CancelHandle,
         on_epoch: Option<Arc<Progress>>,
-    ) -> Result<AsyncTask<FitTask>> {
+    ) -> Result<PromiseRaw<'env, Vec<FitRecord>>> {
         let p = prepare(args)?;
+        let data = [Some(&p.train), p.test.as_ref()];
+        let data = data.into_iter().flatten().flat_map(|s| [&s.x, &s.y]);
+        let model_tensors = p
+            .model
+            .iter()
+            .flat_map(|m| m.layers.iter())
+            .flat_map(|l| l.parameters());
+        let holds = hold(model_tensors.chain(data), Hold::Exclusive);
         let (Some(model), Some(loss)) = (p.model, p.loss) else {
             return Err(invalid(
                 "fitAsync runs engine layers and losses only (layers and loss are needed)",
             ));
         };
         let engine = self.inner.take().ok_or_else(|| invalid("optimizer is busy: a background task (fitAsync) is using it; await it or abort it first"))?;
-        Ok(AsyncTask::new(FitTask {
+        let task = FitTask {
             model,
             loss,
             engine: Some(engine),
@@ -402,8 +419,10 @@ impl NativeOptimizer {
             },
             cancelled: handle.cancelled.clone(),
             progress: on_epoch,
+            _holds: holds,
             optimizer: this,
             result: None,
-        }))
+        };
+        Ok(env.spawn(task)?.promise_object())
     }
 }

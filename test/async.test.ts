@@ -106,7 +106,7 @@ describe('fitAsync: busy tensors, model and optimizer', () => {
   // not on their memory, so an alias made before the fit -- a view, a
   // detach(), a stateDict() entry -- could still mutate the data or the
   // weights while the background thread trained on them (a data race). Now
-  // src/tensor.rs records the memory background tasks hold and checks it.
+  // crates/core/src/hold.rs records the memory background tasks hold and checks it.
   it('an alias of a busy tensor (view, stateDict entry) is busy too', async () => {
     const { model, optimizer, criterion, x, y } = setup();
     const dataView = x.view(-1);
@@ -127,7 +127,7 @@ describe('fitAsync: busy tensors, model and optimizer', () => {
     // Released with the fit: the aliases work again, and unrelated tensors never stopped working.
     dataView.mul_(1);
     torch.noGrad(() => weightAlias.mul_(1));
-    expect(native.isBusy(dataView._n)).toBe(false);
+    expect(native.heldBy(dataView._n)).toBeNull();
   }, 60_000);
 });
 

@@ -103,8 +103,8 @@ describe('forwardAsync on built-in models', () => {
     const timer = setInterval(() => ticks++, 0);
     const pending = Array.from({ length: 8 }, () => torch.noGrad(() => model.forwardAsync(x, { batchSize: 500 })));
     // Taken by the native path only: the thread-pool task reads these.
-    expect(model._readers).toBe(8);
-    expect(native.isReadLocked(x._n)).toBe(true);
+    expect(model._heldBy()).toBe('forwardAsync');
+    expect(native.heldBy(x._n)).toBe('forwardAsync');
     const outs = await Promise.all(pending);
     clearInterval(timer);
     for (const out of outs) expect(out.allclose(expected, { rtol: 1e-6, atol: 1e-6 })).toBe(true);
@@ -143,9 +143,9 @@ describe('forwardAsync: read-only parameters while it runs', () => {
     // Released: the writers work again.
     torch.noGrad(() => w.add_(torch.zerosLike(w)));
     optimizer.step();
-    expect(model._readers).toBe(0);
-    expect(native.isReadLocked(w._n)).toBe(false);
-    expect(native.isReadLocked(x._n)).toBe(false);
+    expect(model._heldBy()).toBeNull();
+    expect(native.heldBy(w._n)).toBeNull();
+    expect(native.heldBy(x._n)).toBeNull();
   });
 
   it('aliases of the parameters (stateDict entries, views) are read-only too, other tensors are not', async () => {
@@ -198,7 +198,7 @@ describe('forwardAsync: abort and errors', () => {
     setImmediate(() => during.abort(new Error('client went away')));
     const e = await rejection(pending);
     expect(e.message).toBe('client went away');
-    expect(model._readers).toBe(0);
+    expect(model._heldBy()).toBeNull();
     const w = model.parameters()[0]!;
     torch.noGrad(() => w.add_(torch.zerosLike(w))); // no longer read-locked
     expect((await model.forwardAsync(x.narrow(0, 0, 5))).shape).toEqual([5, 2]);
@@ -209,7 +209,7 @@ describe('forwardAsync: abort and errors', () => {
     const shape = await rejection(model.forwardAsync(torch.zeros([4, 3])));
     expect(shape).toBeInstanceOf(torch.TorchError);
     expect(shape.message).toBe('mat1 and mat2 shapes cannot be multiplied (4x3 and 2x8)');
-    expect(model._readers).toBe(0);
+    expect(model._heldBy()).toBeNull();
 
     expect((await rejection(model.forwardAsync('x' as unknown as Tensor))).message).toBe('forwardAsync: input must be a Tensor, got string');
     expect(await rejection(model.forwardAsync(torch.zeros([4, 2]), { batchSize: 0 }))).toHaveProperty('message', 'batch_size should be a positive integer value, but got batch_size=0');
@@ -239,7 +239,7 @@ describe('forwardAsync on modules that run JavaScript', () => {
     const custom = new Doubler();
     const x = torch.randn(10, 2);
     const pending = custom.forwardAsync(x);
-    expect(custom._readers, 'no native task for JS modules').toBe(0);
+    expect(custom._heldBy(), 'no native task for JS modules').toBeNull();
     expect((await pending).equal(custom.forward(x))).toBe(true);
     // The caller's grad mode holds although the forward runs after a yield.
     const { weight } = custom.layer;

@@ -160,7 +160,6 @@ export class Tensor {
 
   /** @internal zero_grad for optimizers and modules. */
   _zeroGrad(setToNone: boolean): void {
-    this._checkNotBusy('zero the gradient of');
     native.zeroGrad(this._n);
     if (setToNone) this._gradClearedAt = backwardPasses;
   }
@@ -224,14 +223,7 @@ export class Tensor {
 
   /** Frees the native memory now; any later use throws. */
   dispose(): void {
-    this._checkNotBusy('dispose');
     native.dispose(this._n);
-  }
-
-  /** @internal refuses to change a tensor a background task holds, naming what the caller tried (`what`). */
-  _checkNotBusy(what: string): void {
-    if (native.isBusy(this._n)) throw new TorchError(`cannot ${what} a tensor that a background task (fitAsync) is using; await it or abort it first`, 'INVALID_ARGUMENT');
-    if (native.isReadLocked(this._n)) throw new TorchError(`cannot ${what} a tensor that a background task (forwardAsync) is reading; await it first`, 'INVALID_ARGUMENT');
   }
 
   [Symbol.dispose](): void {
@@ -421,13 +413,13 @@ export class Tensor {
 
   // ---- in place (trailing underscore, as in PyTorch) ------------------------
 
-  zero_(): this { this._checkNotBusy('modify'); native.zero_(this._n); return this; }
-  fill_(value: number | boolean): this { this._checkNotBusy('modify'); native.fill_(this._n, checkNumber('fill_', 'value', value)); return this; }
-  copy_(src: Tensor): this { this._checkNotBusy('modify'); native.copy_(this._n, tensorArg('copy_', 'src', src)); return this; }
-  add_(other: Tensor): this { this._checkNotBusy('modify'); native.add_(this._n, tensorArg('add_', 'other', other)); return this; }
-  mul_(value: number): this { this._checkNotBusy('modify'); native.mulScalar_(this._n, checkNumber('mul_', 'other', value)); return this; }
-  uniform_(from = 0, to = 1): this { this._checkNotBusy('modify'); native.uniform_(this._n, checkNumber('uniform_', 'from', from), checkNumber('uniform_', 'to', to)); return this; }
-  normal_(mean = 0, std = 1): this { this._checkNotBusy('modify'); native.normal_(this._n, checkNumber('normal_', 'mean', mean), checkNumber('normal_', 'std', std)); return this; }
+  zero_(): this { native.zero_(this._n); return this; }
+  fill_(value: number | boolean): this { native.fill_(this._n, checkNumber('fill_', 'value', value)); return this; }
+  copy_(src: Tensor): this { native.copy_(this._n, tensorArg('copy_', 'src', src)); return this; }
+  add_(other: Tensor): this { native.add_(this._n, tensorArg('add_', 'other', other)); return this; }
+  mul_(value: number): this { native.mulScalar_(this._n, checkNumber('mul_', 'other', value)); return this; }
+  uniform_(from = 0, to = 1): this { native.uniform_(this._n, checkNumber('uniform_', 'from', from), checkNumber('uniform_', 'to', to)); return this; }
+  normal_(mean = 0, std = 1): this { native.normal_(this._n, checkNumber('normal_', 'mean', mean), checkNumber('normal_', 'std', std)); return this; }
 
   // ---- autograd -------------------------------------------------------------
 

@@ -233,7 +233,6 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     }
   };
   const onEpoch = opts.onEpoch ? (r: FitRecord) => deliver(toRecord(r)) : undefined;
-  const busy = [...plan.params, opts.xTrain, opts.yTrain, ...(opts.xTest ? [opts.xTest, opts.yTest!] : [])];
   model.train();
   const engine = opts.optimizer._engines[0]!;
   let promise: Promise<FitRecord[]>;
@@ -244,9 +243,6 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     model.eval();
     throw err;
   }
-  for (const t of busy) native.setBusy(t._n, true);
-  model._busy++;
-  opts.optimizer._busy++;
   try {
     const records = (await promise).map(toRecord);
     if (opts.onEpoch) for (const r of records) deliver(r);
@@ -255,9 +251,6 @@ export async function fitAsync(model: Module, opts: FitAsyncOptions): Promise<Ep
     return records;
   } finally {
     done();
-    model._busy--;
-    opts.optimizer._busy--;
-    for (const t of busy) native.setBusy(t._n, false);
     model.eval();
   }
 }

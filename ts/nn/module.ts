@@ -58,27 +58,38 @@ export class Module {
   protected _modules = new Map<string, Module | null>();
   protected _parameters = new Map<string, Parameter | null>();
   protected _buffers = new Map<string, Tensor | null>();
-  /** @internal set while a background fit owns this module. */
-  _busy = 0;
-  /** @internal forwardAsync calls in flight (they only read the parameters). */
-  _readers = 0;
 
   /** Defines the computation; subclasses override it. */
   forward(..._args: unknown[]): unknown {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
+  /**
+   * @internal Which background task holds this module's parameters (the
+   * engine's registry of held memory is the one record of it): 'fitAsync'
+   * trains them, 'forwardAsync' reads them; null when none does.
+   */
+  _heldBy(): 'fitAsync' | 'forwardAsync' | null {
+    if (!native.anyHeld()) return null;
+    let found: 'fitAsync' | 'forwardAsync' | null = null;
+    for (const [, p] of this.namedParameters()) {
+      const by = native.heldBy(p._n) as 'fitAsync' | 'forwardAsync' | null;
+      if (by === 'fitAsync') return by;
+      found ??= by;
+    }
+    return found;
+  }
+
   /** @internal throws while fitAsync trains this module in the background. */
   _checkNotBusy(): void {
-    if (this._busy > 0) throw argumentError(`${this.constructor.name} is busy: fitAsync is training it in the background; await it or abort it first`);
+    if (this._heldBy() === 'fitAsync') throw argumentError(`${this.constructor.name} is busy: fitAsync is training it in the background; await it or abort it first`);
   }
 
   /** @internal throws while anything runs in the background on this module (before training it or changing its parameters). */
   _checkNoBackgroundWork(): void {
-    this._checkNotBusy();
-    if (this._readers > 0) {
-      throw argumentError(`${this.constructor.name} is busy: ${this._readers} forwardAsync call(s) are reading its parameters; await them first`);
-    }
+    const by = this._heldBy();
+    if (by === 'fitAsync') this._checkNotBusy();
+    if (by === 'forwardAsync') throw argumentError(`${this.constructor.name} is busy: forwardAsync is reading its parameters; await it first`);
   }
 
   /**
@@ -120,7 +131,6 @@ export class Module {
     if (!layers) return this.forwardOnThisThread(input, batchSize, signal);
     const options = { layers, training: this.training, gradEnabled: isGradEnabled(), batchSize };
     const { handle, done } = startBackgroundTask(signal);
-    const readOnly = [...params, input];
     let promise: Promise<NativeTensor>;
     try {
       promise = native.forwardAsync(params.map((p) => p._n), input._n, options, handle);
@@ -128,8 +138,6 @@ export class Module {
       done();
       throw err;
     }
-    for (const t of readOnly) native.setReadLocked(t._n, true);
-    this._readers++;
     try {
       return new Tensor(await promise);
     } catch (err) {
@@ -137,8 +145,6 @@ export class Module {
       throw err;
     } finally {
       done();
-      this._readers--;
-      for (const t of readOnly) native.setReadLocked(t._n, false);
     }
   }
 

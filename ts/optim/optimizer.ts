@@ -21,8 +21,6 @@ export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & { params: Parameter[] })[] = [];
   /** @internal one native optimizer per group. */
   _engines: NativeOptimizer[] = [];
-  /** @internal set while fitAsync steps this optimizer on a background thread. */
-  _busy = 0;
   /** The hyper-parameters each engine runs with, as `hyperKey` writes them. */
   private configured: string[] = [];
   /** The native tensors each engine updates (Module.to() swaps a parameter's). */
@@ -78,6 +76,7 @@ export abstract class Optimizer<H extends { lr: number }> {
    * schedule, momentum or betas cycling, a loaded state dict) to the engines.
    */
   _syncEngines(): void {
+    this._checkNotBusy();
     this.paramGroups.forEach((g, i) => {
       if (g.params.some((p, j) => p._n !== this.handles[i]![j])) {
         this.rebuildEngine(i);
@@ -112,12 +111,13 @@ export abstract class Optimizer<H extends { lr: number }> {
     for (const g of this.paramGroups) for (const p of g.params) p._zeroGrad(setToNone);
   }
 
+  /** @internal refuses while fitAsync owns an engine (the engine's own state says so). */
+  _checkNotBusy(): void {
+    if (this._engines.some((e) => e.isBusy())) throw argumentError('optimizer is busy: a background task (fitAsync) is using it; await it or abort it first');
+  }
+
   /** One update of every parameter that has a gradient. */
   step(): void {
-    if (this._busy > 0) throw argumentError('optimizer is busy: a background task (fitAsync) is using it; await it or abort it first');
-    for (const group of this.paramGroups) {
-      if (group.params.some((p) => native.isReadLocked(p._n))) throw argumentError('optimizer.step(): a parameter is being read by forwardAsync; await it first');
-    }
     this._syncEngines();
     for (const engine of this._engines) engine.step();
   }
@@ -135,6 +135,7 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** PyTorch's layout: `state` keyed by parameter position, `paramGroups` with hyper-parameters and param indices. */
   stateDict(): OptimizerStateDict {
+    this._checkNotBusy();
     const state = new Map<number, Record<string, Tensor | number>>();
     const paramGroups: Record<string, unknown>[] = this.paramGroups.map((g) => ({ ...g, params: [] as number[] }));
     for (const [index, , gi, pi] of this.indexed()) {

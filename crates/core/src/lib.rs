@@ -1,10 +1,13 @@
 //! torchts engine on tch: the PyTorch-exact pieces the Node bindings expose.
-//! Nothing here knows about napi; everything is testable with `cargo test`.
+//! napi appears only behind the `napi` feature (the specs JavaScript passes
+//! in are derived there); everything is testable with `cargo test`.
 pub mod autograd;
 pub mod error;
+pub mod hold;
 pub mod inference;
 pub mod init;
 pub mod kind;
+pub mod memory;
 pub mod nn;
 pub mod optim;
 pub mod runtime;
