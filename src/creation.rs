@@ -3,10 +3,11 @@
 //! Sizes, ranges and fill values are checked by libtorch itself, so errors
 //! read exactly as PyTorch's.
 use crate::error::{invalid, OrThrow};
-use crate::tensor::{device_arg, kind_arg, raw, Tensor};
+use crate::tensor::{device_arg, kind_arg, Tensor};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tch::{Kind, Tensor as TchTensor};
+use torchts_core::scalar;
 
 fn options(
     dtype: Option<String>,
@@ -45,20 +46,20 @@ pub fn full(
     dtype: Option<String>,
     device: Option<String>,
 ) -> Result<Tensor> {
-    let default = if raw::is_int_literal(value) {
+    let default = if scalar::is_int_literal(value) {
         Kind::Int64
     } else {
         Kind::Float
     };
     let (kind, device) = options(dtype, device, default)?;
-    let out = raw::with_scalars(&[value], |s, out| unsafe {
-        raw::atg_full(
+    let out = scalar::with_scalars(&[value], |s, out| unsafe {
+        scalar::c::atg_full(
             out,
             shape.as_ptr(),
             shape.len() as i32,
             s[0],
-            raw::kind_code(kind),
-            raw::device_code(device),
+            scalar::kind_code(kind),
+            scalar::device_code(device),
         )
     });
     Ok(Tensor::new(out.or_throw()?))
@@ -113,7 +114,7 @@ pub fn arange(
     dtype: Option<String>,
     device: Option<String>,
 ) -> Result<Tensor> {
-    let integral = [start, end, step].into_iter().all(raw::is_int_literal);
+    let integral = [start, end, step].into_iter().all(scalar::is_int_literal);
     let (kind, device) = options(
         dtype,
         device,
@@ -131,14 +132,14 @@ pub fn arange(
             torchts_core::kind::kind_name(kind)
         )));
     }
-    let out = raw::with_scalars(&[start, end, step], |s, out| unsafe {
-        raw::atg_arange_start_step(
+    let out = scalar::with_scalars(&[start, end, step], |s, out| unsafe {
+        scalar::c::atg_arange_start_step(
             out,
             s[0],
             s[1],
             s[2],
-            raw::kind_code(kind),
-            raw::device_code(device),
+            scalar::kind_code(kind),
+            scalar::device_code(device),
         )
     });
     Ok(Tensor::new(out.or_throw()?))
@@ -153,14 +154,14 @@ pub fn linspace(
     device: Option<String>,
 ) -> Result<Tensor> {
     let (kind, device) = options(dtype, device, Kind::Float)?;
-    let out = raw::with_scalars(&[start, end], |s, out| unsafe {
-        raw::atg_linspace(
+    let out = scalar::with_scalars(&[start, end], |s, out| unsafe {
+        scalar::c::atg_linspace(
             out,
             s[0],
             s[1],
             steps,
-            raw::kind_code(kind),
-            raw::device_code(device),
+            scalar::kind_code(kind),
+            scalar::device_code(device),
         )
     });
     Ok(Tensor::new(out.or_throw()?))

@@ -6,11 +6,12 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 use std::cell::{Cell, UnsafeCell};
-use std::ffi::{c_char, c_int, c_void, CStr};
-use tch::{Device, Kind, TchError, Tensor as TchTensor};
+use std::ffi::c_void;
+use tch::{Device, Kind, Tensor as TchTensor};
 use torchts_core::hold::{self, Access, Hold};
 use torchts_core::kind::{device_name, kind_name, parse_device, parse_kind};
 use torchts_core::memory::span_bytes;
+use torchts_core::scalar;
 
 /// One libtorch tensor owned by JavaScript: the payload of an N-API External
 /// that a TS `Tensor` holds in `_n`. Made with `napi_create_external` rather
@@ -175,197 +176,9 @@ fn reported_bytes(span: Option<u64>) -> i64 {
     span.map_or(MAX_REPORTED, |b| b.min(MAX_REPORTED)) as i64
 }
 
-/// libtorch's C API for the ops that take Scalars, called directly: tch frees
-/// its temporary `Scalar` before it reads libtorch's error, and that free
-/// panics (aborting Node) whenever the op failed, e.g. `int_tensor.pow(-1)`.
-pub mod raw {
-    use super::*;
-
-    pub type RawTensor = *mut c_void;
-    pub type RawScalar = *mut c_void;
-
-    extern "C" {
-        fn ats_int(v: i64) -> RawScalar;
-        fn ats_float(v: f64) -> RawScalar;
-        fn ats_free(s: RawScalar);
-        fn get_and_reset_last_err() -> *mut c_char;
-        fn free(p: *mut c_void);
-        pub fn atg_pow_tensor_scalar(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_remainder(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_eq(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_ne(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_gt(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_lt(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_ge(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_le(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_clamp(out: *mut RawTensor, t: RawTensor, min: RawScalar, max: RawScalar);
-        pub fn atg_clamp_min(out: *mut RawTensor, t: RawTensor, min: RawScalar);
-        pub fn atg_clamp_max(out: *mut RawTensor, t: RawTensor, max: RawScalar);
-        pub fn atg_masked_fill(
-            out: *mut RawTensor,
-            t: RawTensor,
-            mask: RawTensor,
-            value: RawScalar,
-        );
-        pub fn atg_fill_(out: *mut RawTensor, t: RawTensor, value: RawScalar);
-        pub fn atg_mul_scalar_(out: *mut RawTensor, t: RawTensor, s: RawScalar);
-        pub fn atg_full(
-            out: *mut RawTensor,
-            size: *const i64,
-            size_len: c_int,
-            value: RawScalar,
-            kind: c_int,
-            device: c_int,
-        );
-        pub fn atg_scalar_tensor(out: *mut RawTensor, s: RawScalar, kind: c_int, device: c_int);
-        pub fn atg_linspace(
-            out: *mut RawTensor,
-            start: RawScalar,
-            end: RawScalar,
-            steps: i64,
-            kind: c_int,
-            device: c_int,
-        );
-        pub fn atg_arange_start_step(
-            out: *mut RawTensor,
-            start: RawScalar,
-            end: RawScalar,
-            step: RawScalar,
-            kind: c_int,
-            device: c_int,
-        );
-    }
-
-    pub fn tensor(t: &TchTensor) -> RawTensor {
-        t.as_ptr().cast_mut().cast()
-    }
-
-    /// Whether a JS number stands for a Python int literal: JS cannot tell
-    /// 2 from 2.0, so integral values are ints (int tensors keep their dtype
-    /// in `x + 2`); -0 stays a float, as only a float can be -0.
-    pub fn is_int_literal(value: f64) -> bool {
-        value.fract() == 0.0 && value.abs() < 9.2e18 && !(value == 0.0 && value.is_sign_negative())
-    }
-
-    fn new_scalar(value: f64) -> RawScalar {
-        unsafe {
-            if is_int_literal(value) {
-                ats_int(value as i64)
-            } else {
-                ats_float(value)
-            }
-        }
-    }
-
-    /// Runs `call` with `values` as libtorch Scalars and takes its one output,
-    /// reading libtorch's error before anything is freed.
-    pub fn with_scalars(
-        values: &[f64],
-        call: impl FnOnce(&[RawScalar], *mut RawTensor),
-    ) -> std::result::Result<TchTensor, TchError> {
-        let scalars: Vec<RawScalar> = values.iter().map(|&v| new_scalar(v)).collect();
-        let mut out: RawTensor = std::ptr::null_mut();
-        call(&scalars, &mut out);
-        let err = unsafe { get_and_reset_last_err() };
-        for s in scalars {
-            unsafe { ats_free(s) };
-        }
-        if !err.is_null() {
-            let text = unsafe { CStr::from_ptr(err) }
-                .to_string_lossy()
-                .into_owned();
-            unsafe { free(err.cast()) };
-            return Err(TchError::Torch(text));
-        }
-        Ok(unsafe { TchTensor::from_ptr(out.cast()) })
-    }
-
-    /// c10::ScalarType codes (tch keeps its table private).
-    pub fn kind_code(kind: Kind) -> c_int {
-        match kind {
-            Kind::Uint8 => 0,
-            Kind::Int8 => 1,
-            Kind::Int16 => 2,
-            Kind::Int => 3,
-            Kind::Int64 => 4,
-            Kind::Half => 5,
-            Kind::Float => 6,
-            Kind::Double => 7,
-            Kind::ComplexFloat => 9,
-            Kind::ComplexDouble => 10,
-            Kind::Bool => 11,
-            Kind::BFloat16 => 15,
-            other => panic!("no ScalarType code for {other:?}"),
-        }
-    }
-
-    /// tch's device codes: -1 cpu, -2 mps, n cuda:n.
-    pub fn device_code(device: Device) -> c_int {
-        match device {
-            Device::Cpu => -1,
-            Device::Mps => -2,
-            Device::Vulkan => -3,
-            Device::Cuda(i) => i as c_int,
-        }
-    }
-
-    /// The class name of the autograd node that made `t` (PyTorch's
-    /// `type(t.grad_fn).__name__`), or None for leaves. libtorch has no C entry
-    /// point for it, so this reads the node's C++ type name: under the Itanium
-    /// ABI (Linux, macOS) the vtable slot before the first virtual function
-    /// holds the typeinfo, whose second word is the mangled class name.
-    #[cfg(not(target_env = "msvc"))]
-    pub fn grad_fn_name(t: &TchTensor) -> Option<String> {
-        extern "C" {
-            /// torch::autograd::impl::grad_fn_unsafe(const at::Tensor&) -> Node*
-            #[link_name = "_ZN5torch8autograd4impl14grad_fn_unsafeERKN2at6TensorE"]
-            fn grad_fn_unsafe(t: *const c_void) -> *const c_void;
-        }
-        let node = unsafe { grad_fn_unsafe(t.as_ptr().cast()) };
-        if node.is_null() {
-            return None;
-        }
-        let mangled = unsafe {
-            let vtable = *(node as *const *const *const c_void);
-            let typeinfo = *vtable.offset(-1) as *const *const c_char;
-            CStr::from_ptr(*typeinfo.add(1))
-        };
-        Some(
-            last_mangled_name(&mangled.to_string_lossy())
-                .unwrap_or("unknown")
-                .to_string(),
-        )
-    }
-
-    #[cfg(target_env = "msvc")]
-    pub fn grad_fn_name(t: &TchTensor) -> Option<String> {
-        if t.is_leaf() {
-            None
-        } else {
-            Some("unknown".into())
-        }
-    }
-
-    /// "N5torch8autograd9generated12MulBackward0E" -> "MulBackward0".
-    pub fn last_mangled_name(mangled: &str) -> Option<&str> {
-        let mut rest = mangled.strip_prefix('N').unwrap_or(mangled);
-        let mut last = None;
-        while let Some(digits) = rest.find(|c: char| !c.is_ascii_digit()).filter(|&n| n > 0) {
-            let len: usize = rest[..digits].parse().ok()?;
-            last = Some(rest.get(digits..digits + len)?);
-            rest = &rest[digits + len..];
-        }
-        last
-    }
-}
-
-/// `op(t, scalar)` through the raw C API (see `raw`).
-fn scalar_op(
-    t: &TchTensor,
-    value: f64,
-    op: unsafe extern "C" fn(*mut raw::RawTensor, raw::RawTensor, raw::RawScalar),
-) -> Result<TchTensor> {
-    raw::with_scalars(&[value], |s, out| unsafe { op(out, raw::tensor(t), s[0]) }).or_throw()
+/// `op(t, scalar)` (see `torchts_core::scalar`).
+fn scalar_op(t: &TchTensor, value: f64, op: scalar::ScalarOp) -> Result<TchTensor> {
+    scalar::scalar_op(t, value, op).or_throw()
 }
 
 pub fn kind_arg(dtype: Option<String>, default: Kind) -> Result<Kind> {
@@ -468,7 +281,7 @@ macro_rules! scalar_ops {
             $(
                 #[napi(catch_unwind)]
                 pub fn $name(tensor: &Tensor, other: f64) -> Result<Tensor> {
-                    Ok(Tensor::new(scalar_op(tensor.get()?, other, raw::$atg)?))
+                    Ok(Tensor::new(scalar_op(tensor.get()?, other, scalar::c::$atg)?))
                 }
             )*
     };
@@ -482,48 +295,10 @@ macro_rules! number_ops {
                 #[napi(catch_unwind)]
                 pub fn $name(tensor: &Tensor, other: f64) -> Result<Tensor> {
                     let t = tensor.get()?;
-                    Ok(Tensor::new(t.$op(&number_tensor(t, other)?).or_throw()?))
+                    Ok(Tensor::new(t.$op(&scalar::number_tensor(t, other).or_throw()?).or_throw()?))
                 }
             )*
     };
-}
-
-/// The 0-dim tensor that stands for a JS number beside `t`, with a dtype that
-/// promotes as Python's wrapped numbers do: beside a tensor of a lower
-/// category (a float number, an int tensor) it takes the default dtype,
-/// otherwise `t`'s dtype wins. Made as int64/float64 and then cast, so
-/// out-of-range values wrap as in Python rather than failing.
-fn number_tensor(t: &TchTensor, value: f64) -> Result<TchTensor> {
-    let kind = t.kind();
-    let int_literal = raw::is_int_literal(value);
-    let int_tensor = !t.is_floating_point()
-        && !matches!(kind, Kind::Bool | Kind::ComplexFloat | Kind::ComplexDouble);
-    let natural = if int_literal {
-        Kind::Int64
-    } else {
-        Kind::Double
-    };
-    let target = if t.dim() == 0 && (t.is_floating_point() || int_literal && int_tensor) {
-        kind // two 0-dim operands promote together: the number must not widen t
-    } else if !int_literal && !t.is_floating_point() {
-        Kind::Float
-    } else {
-        natural // a dimensioned t wins within its category, and the op sees the exact value
-    };
-    let number = raw::with_scalars(&[value], |s, out| unsafe {
-        raw::atg_scalar_tensor(
-            out,
-            s[0],
-            raw::kind_code(natural),
-            raw::device_code(Device::Cpu),
-        )
-    })
-    .or_throw()?;
-    if target == natural {
-        Ok(number)
-    } else {
-        number.f_to_kind(target).or_throw()
-    }
 }
 
 unary_ops! {
@@ -792,12 +567,12 @@ pub fn logical_or(tensor: &Tensor, other: &Tensor) -> Result<Tensor> {
 pub fn clamp(tensor: &Tensor, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
     let t = tensor.get()?;
     let out = match (min, max) {
-        (Some(lo), Some(hi)) => raw::with_scalars(&[lo, hi], |s, out| unsafe {
-            raw::atg_clamp(out, raw::tensor(t), s[0], s[1])
+        (Some(lo), Some(hi)) => scalar::with_scalars(&[lo, hi], |s, out| unsafe {
+            scalar::c::atg_clamp(out, scalar::ptr(t), s[0], s[1])
         })
         .or_throw()?,
-        (Some(lo), None) => scalar_op(t, lo, raw::atg_clamp_min)?,
-        (None, Some(hi)) => scalar_op(t, hi, raw::atg_clamp_max)?,
+        (Some(lo), None) => scalar_op(t, lo, scalar::c::atg_clamp_min)?,
+        (None, Some(hi)) => scalar_op(t, hi, scalar::c::atg_clamp_max)?,
         (None, None) => {
             return Err(invalid(
                 "torch.clamp: At least one of 'min' or 'max' must not be None",
@@ -1049,8 +824,8 @@ pub fn masked_select(tensor: &Tensor, mask: &Tensor) -> Result<Tensor> {
 #[napi(catch_unwind)]
 pub fn masked_fill(tensor: &Tensor, mask: &Tensor, value: f64) -> Result<Tensor> {
     let (t, mask) = (tensor.get()?, mask.get()?);
-    let out = raw::with_scalars(&[value], |s, out| unsafe {
-        raw::atg_masked_fill(out, raw::tensor(t), raw::tensor(mask), s[0])
+    let out = scalar::with_scalars(&[value], |s, out| unsafe {
+        scalar::c::atg_masked_fill(out, scalar::ptr(t), scalar::ptr(mask), s[0])
     });
     Ok(Tensor::new(out.or_throw()?))
 }
@@ -1075,7 +850,7 @@ pub fn zero_(tensor: &Tensor) -> Result<()> {
 
 #[napi(js_name = "fill_", catch_unwind)]
 pub fn fill_(tensor: &Tensor, value: f64) -> Result<()> {
-    scalar_op(&tensor.get_for_write()?, value, raw::atg_fill_).map(drop)
+    scalar_op(&tensor.get_for_write()?, value, scalar::c::atg_fill_).map(drop)
 }
 
 #[napi(js_name = "copy_", catch_unwind)]
@@ -1094,7 +869,7 @@ pub fn add_(tensor: &Tensor, other: &Tensor) -> Result<()> {
 
 #[napi(js_name = "mulScalar_", catch_unwind)]
 pub fn mul_scalar_(tensor: &Tensor, value: f64) -> Result<()> {
-    scalar_op(&tensor.get_for_write()?, value, raw::atg_mul_scalar_).map(drop)
+    scalar_op(&tensor.get_for_write()?, value, scalar::c::atg_mul_scalar_).map(drop)
 }
 
 #[napi(js_name = "uniform_", catch_unwind)]
@@ -1133,7 +908,7 @@ pub fn is_leaf(tensor: &Tensor) -> Result<bool> {
 /// The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves.
 #[napi(catch_unwind)]
 pub fn grad_fn_name(tensor: &Tensor) -> Result<Option<String>> {
-    Ok(raw::grad_fn_name(tensor.get()?))
+    Ok(torchts_core::autograd::grad_fn_name(tensor.get()?))
 }
 
 #[napi(catch_unwind)]

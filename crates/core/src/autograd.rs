@@ -1,18 +1,14 @@
 //! `Tensor.backward(gradient, retain_graph)`: tch exposes backward without
-//! `retain_graph`, so call libtorch's entry point directly.
+//! `retain_graph`, so call libtorch's entry point directly. And the name of
+//! the autograd node that made a tensor (`grad_fn`).
 use crate::{Error, Result};
 use tch::Tensor;
 
 fn last_libtorch_error() -> Result<()> {
-    let ptr = unsafe { torch_sys::get_and_reset_last_err() };
-    if ptr.is_null() {
-        return Ok(());
+    match crate::error::take_libtorch_error() {
+        Some(text) => Err(tch::TchError::Torch(text).into()),
+        None => Ok(()),
     }
-    let text = unsafe { std::ffi::CStr::from_ptr(ptr) }
-        .to_string_lossy()
-        .into_owned();
-    unsafe { libc::free(ptr as *mut libc::c_void) };
-    Err(tch::TchError::Torch(text).into())
 }
 
 /// Accumulates gradients into the leaves, like `t.backward(gradient, retain_graph)`.
@@ -53,6 +49,56 @@ pub fn backward(t: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Re
     };
     unsafe { torch_sys::at_backward(root.as_ptr() as *mut _, retain_graph as i32, 0) };
     last_libtorch_error()
+}
+
+/// The class name of the autograd node that made `t` (PyTorch's
+/// `type(t.grad_fn).__name__`), or None for leaves. libtorch has no C entry
+/// point for it, so this reads the node's C++ type name: under the Itanium
+/// ABI (Linux, macOS) the vtable slot before the first virtual function
+/// holds the typeinfo, whose second word is the mangled class name.
+#[cfg(not(target_env = "msvc"))]
+pub fn grad_fn_name(t: &Tensor) -> Option<String> {
+    use std::ffi::{c_char, c_void, CStr};
+    extern "C" {
+        /// torch::autograd::impl::grad_fn_unsafe(const at::Tensor&) -> Node*
+        #[link_name = "_ZN5torch8autograd4impl14grad_fn_unsafeERKN2at6TensorE"]
+        fn grad_fn_unsafe(t: *const c_void) -> *const c_void;
+    }
+    let node = unsafe { grad_fn_unsafe(t.as_ptr().cast()) };
+    if node.is_null() {
+        return None;
+    }
+    let mangled = unsafe {
+        let vtable = *(node as *const *const *const c_void);
+        let typeinfo = *vtable.offset(-1) as *const *const c_char;
+        CStr::from_ptr(*typeinfo.add(1))
+    };
+    Some(
+        last_mangled_name(&mangled.to_string_lossy())
+            .unwrap_or("unknown")
+            .to_string(),
+    )
+}
+
+#[cfg(target_env = "msvc")]
+pub fn grad_fn_name(t: &Tensor) -> Option<String> {
+    if t.is_leaf() {
+        None
+    } else {
+        Some("unknown".into())
+    }
+}
+
+/// "N5torch8autograd9generated12MulBackward0E" -> "MulBackward0".
+pub fn last_mangled_name(mangled: &str) -> Option<&str> {
+    let mut rest = mangled.strip_prefix('N').unwrap_or(mangled);
+    let mut last = None;
+    while let Some(digits) = rest.find(|c: char| !c.is_ascii_digit()).filter(|&n| n > 0) {
+        let len: usize = rest[..digits].parse().ok()?;
+        last = Some(rest.get(digits..digits + len)?);
+        rest = &rest[digits + len..];
+    }
+    last
 }
 
 #[cfg(test)]

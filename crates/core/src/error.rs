@@ -20,6 +20,20 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Takes libtorch's last error on this thread (its C API keeps one per
+/// thread, set by a failed call and cleared by this read).
+pub fn take_libtorch_error() -> Option<String> {
+    let ptr = unsafe { torch_sys::get_and_reset_last_err() };
+    if ptr.is_null() {
+        return None;
+    }
+    let text = unsafe { std::ffi::CStr::from_ptr(ptr) }
+        .to_string_lossy()
+        .into_owned();
+    unsafe { libc::free(ptr.cast()) };
+    Some(text)
+}
+
 impl Error {
     pub fn invalid(msg: impl Into<String>) -> Self {
         Error::InvalidArgument(msg.into())

@@ -11,6 +11,7 @@ pub mod memory;
 pub mod nn;
 pub mod optim;
 pub mod runtime;
+pub mod scalar;
 pub mod train;
 
 pub use error::{Error, Result};
