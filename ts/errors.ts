@@ -2,7 +2,7 @@
 // libtorch's full text (C++ trace included) kept in `detail`.
 import { native } from './native';
 
-export type TorchErrorCode = 'TORCH_ERROR' | 'INVALID_ARGUMENT' | 'ABORT_ERR' | 'BUSY' | 'DISPOSED';
+export type TorchErrorCode = 'TORCH_ERROR' | 'INVALID_ARGUMENT' | 'ABORT_ERR' | 'CALLBACK_ERROR' | 'BUSY' | 'DISPOSED';
 
 export class TorchError extends Error {
   override name = 'TorchError';
