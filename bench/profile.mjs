@@ -3,7 +3,7 @@
 // native (napi) calls one tutorial epoch makes, times each kind of call, and
 // splits the epoch into phases, next to the same phases in PyTorch-Python.
 //
-//   node bench/profile.mjs [--epochs=300] [--threads=N] [--python=/opt/refenv/bin/python]
+//   node bench/profile.mjs [--epochs=300] [--threads=N] [--python=PATH]  (else $TORCHTS_BENCH_PYTHON, $TORCHTS_TEST_PYTHON, python3)
 //
 // Native calls are counted by wrapping the addon's exports and the methods of
 // its classes (Tensor, NativeOptimizer) in place; the wrapper itself costs
@@ -155,7 +155,7 @@ counting = false;
 
 // ---- PyTorch-Python, same phases -----------------------------------------------
 function findPython() {
-  for (const py of [opt('python'), process.env.TORCHTS_BENCH_PYTHON, '/opt/refenv/bin/python', 'python3']) {
+  for (const py of [opt('python'), process.env.TORCHTS_BENCH_PYTHON, process.env.TORCHTS_TEST_PYTHON, 'python3']) {
     if (py && spawnSync(py, ['-c', 'import torch'], { timeout: 30_000 }).status === 0) return py;
   }
   return null;

@@ -140,9 +140,9 @@ function thresholdFor(threads) {
 
 // ---- systems ----------------------------------------------------------------
 
-/** Which Python has torch: TORCHTS_BENCH_PYTHON, the reference env, a venv, python3. */
+/** Which Python has torch: TORCHTS_BENCH_PYTHON, the tests' TORCHTS_TEST_PYTHON, a venv, python3. */
 function findPython() {
-  const candidates = [process.env.TORCHTS_BENCH_PYTHON, '/opt/refenv/bin/python', process.env.VIRTUAL_ENV && path.join(process.env.VIRTUAL_ENV, 'bin', 'python'), 'python3', 'python'];
+  const candidates = [process.env.TORCHTS_BENCH_PYTHON, process.env.TORCHTS_TEST_PYTHON, process.env.VIRTUAL_ENV && path.join(process.env.VIRTUAL_ENV, 'bin', 'python'), 'python3', 'python'];
   const tried = [];
   for (const py of candidates) {
     if (!py) continue;
