@@ -978,6 +978,7 @@ module.exports.to = nativeBinding.to
 module.exports.transpose = nativeBinding.transpose
 module.exports.uniform_ = nativeBinding.uniform_
 module.exports.unsqueeze = nativeBinding.unsqueeze
+module.exports.validateLayer = nativeBinding.validateLayer
 module.exports.view = nativeBinding.view
 module.exports.where = nativeBinding.where
 module.exports.zero_ = nativeBinding.zero_

@@ -37,9 +37,6 @@ export declare class NativeOptimizer {
   isBusy(): boolean
   /** One update; refused while forwardAsync reads a parameter. */
   step(): void
-  zeroGrad(): void
-  /** Changes the learning rate (param_groups[i]['lr'] = v, as schedulers do). */
-  setLr(lr: number): void
   adamState(index: number): AdamParamState | null
   setAdamState(index: number, step: number, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq?: Tensor | undefined | null): void
   momentumBuffer(index: number): Tensor | null
@@ -446,6 +443,12 @@ export declare function transpose(tensor: Tensor, dim0: number, dim1: number): T
 export declare function uniform_(tensor: Tensor, from: number, to: number): void
 
 export declare function unsqueeze(tensor: Tensor, dim: number): Tensor
+
+/**
+ * Checks a layer's values as PyTorch's constructor does (`nn.Dropout(1.5)`
+ * throws), so layers refuse bad values when made, with the engine's checks.
+ */
+export declare function validateLayer(spec: LayerSpec): void
 
 export declare function view(tensor: Tensor, shape: Array<number>): Tensor
 

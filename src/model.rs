@@ -4,7 +4,15 @@
 use crate::error::OrThrow;
 use crate::tensor::Tensor;
 use napi::bindgen_prelude::*;
+use napi_derive::napi;
 use torchts_core::nn::{LayerSpec, Sequential};
+
+/// Checks a layer's values as PyTorch's constructor does (`nn.Dropout(1.5)`
+/// throws), so layers refuse bad values when made, with the engine's checks.
+#[napi(catch_unwind)]
+pub fn validate_layer(spec: LayerSpec) -> Result<()> {
+    spec.validate().or_throw()
+}
 
 pub fn build_model<'a>(
     layers: Vec<LayerSpec>,

@@ -107,25 +107,6 @@ impl NativeOptimizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn zero_grad(&mut self) -> Result<()> {
-        self.engine()?.as_dyn().zero_grad();
-        Ok(())
-    }
-
-    /// Changes the learning rate (param_groups[i]['lr'] = v, as schedulers do).
-    #[napi(catch_unwind)]
-    pub fn set_lr(&mut self, lr: f64) -> Result<()> {
-        if lr < 0.0 {
-            return Err(invalid(format!("Invalid learning rate: {lr}")));
-        }
-        match self.engine()? {
-            Engine::Adam(a) => a.config.lr = lr,
-            Engine::Sgd(s) => s.config.lr = lr,
-        }
-        Ok(())
-    }
-
-    #[napi(catch_unwind)]
     pub fn adam_state(&mut self, index: u32) -> Result<Option<AdamParamState>> {
         let Engine::Adam(adam) = self.engine()? else {
             return Err(invalid("not an Adam optimizer"));

@@ -7,6 +7,7 @@ import { noGrad } from '../ts/autograd';
 import { TorchError } from '../ts/errors';
 import { Tensor } from '../ts/tensor';
 import * as nn from '../ts/nn';
+import * as F from '../ts/nn/functional';
 import {
   float32Bits,
   fromJson,
@@ -137,9 +138,12 @@ describe('losses with options: values and gradients match PyTorch', () => {
   });
 
   it('rejects bad options with PyTorch-like messages', () => {
-    expect(() => new nn.MSELoss({ reduction: 'avg' as 'mean' })).toThrow('avg is not a valid value for reduction');
+    // As in PyTorch, a loss is made with any reduction and refuses a bad one when called.
+    const mse = new nn.MSELoss({ reduction: 'avg' as 'mean' });
+    expect(() => mse.forward(zeros(2), zeros(2))).toThrow('avg is not a valid value for reduction');
+    expect(() => F.mseLoss(zeros(2), zeros(2), { reduction: 7 as unknown as 'mean' })).toThrow('mse_loss(): reduction must be a string, got 7');
     const ce = new nn.CrossEntropyLoss({ labelSmoothing: 1.5 });
-    expect(() => ce.forward(zeros(2, 3), tensor([0, 1], { dtype: 'int64' }))).toThrow(TorchError);
+    expect(() => ce.forward(zeros(2, 3), tensor([0, 1], { dtype: 'int64' }))).toThrow('label_smoothing must be between 0.0 and 1.0. Got: 1.5');
     expect(() => new nn.CrossEntropyLoss().forward(zeros(2, 3), tensor([0, 3], { dtype: 'int64' }))).toThrow(/Target 3 is out of bounds/);
   });
 

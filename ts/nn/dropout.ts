@@ -1,6 +1,6 @@
 // nn.Dropout: active in train(), the identity in eval().
 import type { Tensor } from '../tensor';
-import type { LayerSpec } from '../native';
+import { native, type LayerSpec } from '../native';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
 import { Module } from './module';
@@ -11,7 +11,8 @@ export class Dropout extends Module {
 
   constructor(p = 0.5) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw argumentError(`dropout probability has to be between 0 and 1, but got ${describe(p)}`);
+    if (typeof p !== 'number') throw argumentError(`dropout probability has to be between 0 and 1, but got ${describe(p)}`);
+    native.validateLayer({ type: 'Dropout', p });
     this.p = p;
   }
 

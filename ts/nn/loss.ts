@@ -1,16 +1,15 @@
 // Loss modules. Like PyTorch's _Loss, each holds its `reduction`.
 import type { Tensor } from '../tensor';
 import type { LossSpec } from '../native';
-import { argumentError } from '../errors';
 import { Module } from './module';
 import * as F from './functional';
 
 abstract class Loss extends Module {
   readonly reduction: F.Reduction;
 
+  /** As in PyTorch, the reduction's value is checked when the loss runs (by the engine). */
   constructor(reduction: F.Reduction = 'mean') {
     super();
-    if (!['mean', 'sum', 'none'].includes(reduction)) throw argumentError(`${reduction} is not a valid value for reduction`);
     this.reduction = reduction;
   }
 

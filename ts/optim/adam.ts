@@ -21,18 +21,13 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
+/** Types only: the values are the engine's to check (AdamConfig::validate, PyTorch's messages). */
 function checkAdam(h: AdamOptions): void {
   if (!Array.isArray(h.betas) || h.betas.length !== 2) throw argumentError(`betas must be a pair of numbers, got ${describe(h.betas)}`);
   for (const name of ['lr', 'eps', 'weightDecay'] as const) checkNumberOption('Adam', name, h[name]);
   h.betas.forEach((b, i) => checkNumberOption('Adam', `betas[${i}]`, b));
   checkOptionalBool('Adam', 'amsgrad', h.amsgrad);
   checkOptionalBool('Adam', 'maximize', h.maximize);
-  const [b1, b2] = h.betas;
-  if (!(h.lr >= 0)) throw argumentError(`Invalid learning rate: ${h.lr}`);
-  if (!(h.eps >= 0)) throw argumentError(`Invalid epsilon value: ${h.eps}`);
-  if (!(b1 >= 0 && b1 < 1)) throw argumentError(`Invalid beta parameter at index 0: ${b1}`);
-  if (!(b2 >= 0 && b2 < 1)) throw argumentError(`Invalid beta parameter at index 1: ${b2}`);
-  if (!(h.weightDecay >= 0)) throw argumentError(`Invalid weight_decay value: ${h.weightDecay}`);
 }
 
 /**

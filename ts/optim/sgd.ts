@@ -1,6 +1,5 @@
 // torch.optim.SGD: momentum, dampening, Nesterov, weight decay.
 import { native, type NativeOptimizer, type SgdConfig } from '../native';
-import { argumentError } from '../errors';
 import { checkNumberOption, checkOptionalBool } from '../validate';
 import { Tensor } from '../tensor';
 import type { Parameter } from '../nn/parameter';
@@ -32,16 +31,11 @@ export class SGD extends Optimizer<SGDOptions> {
     super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
   }
 
-  /** The checks and messages of torch/optim/sgd.py, then the engine's options. */
-  /** The engine's config: the hyper-parameters checked and in its names. */
+  /** The engine's config, type-checked; the engine checks the values (SgdConfig::validate, PyTorch's messages). */
   private engineConfig(h: SGDOptions): SgdConfig {
     for (const name of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) checkNumberOption('SGD', name, h[name]);
     checkOptionalBool('SGD', 'nesterov', h.nesterov);
     checkOptionalBool('SGD', 'maximize', h.maximize);
-    if (!(h.lr >= 0)) throw argumentError(`Invalid learning rate: ${h.lr}`);
-    if (!(h.momentum >= 0)) throw argumentError(`Invalid momentum value: ${h.momentum}`);
-    if (!(h.weightDecay >= 0)) throw argumentError(`Invalid weight_decay value: ${h.weightDecay}`);
-    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw argumentError('Nesterov momentum requires a momentum and zero dampening');
     return { lr: h.lr, momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay, nesterov: h.nesterov, maximize: h.maximize };
   }
 
