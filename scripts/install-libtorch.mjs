@@ -189,7 +189,7 @@ async function extractWheel(zipFile, spec, destDir) {
 async function extractFrom(zip, zipFile, spec, destDir) {
   const entries = [];
   for await (const entry of zip.eachEntry()) entries.push(entry);
-  const recordEntry = entries.find((e) => /\.dist-info\/RECORD$/.test(e.fileName));
+  const recordEntry = entries.find((e) => e.fileName.endsWith('.dist-info/RECORD'));
   if (!recordEntry) throw new Error(`${zipFile}: wheel has no RECORD`);
   const recordPath = path.join(destDir, '.record.tmp');
   await extractEntry(zip, recordEntry, recordPath);

@@ -5,7 +5,7 @@ import { native, type NativeTensor } from './native';
 import { DType, dtypeName, toDType, type DTypeLike } from './dtype';
 import { Device, deviceString, type DeviceLike } from './device';
 import { track } from './memory';
-import { argumentError, TorchError } from './errors';
+import { argumentError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
 import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe } from './validate';
 

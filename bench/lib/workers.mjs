@@ -60,7 +60,7 @@ export class Worker {
     let value;
     try {
       value = JSON.parse(text);
-    } catch (err) {
+    } catch {
       reject(new Error(`bad reply: ${text.slice(0, 200)}`));
       return;
     }

@@ -529,7 +529,7 @@ const OPS: Record<string, OpDef> = {
     ),
     call: (a, op, dim, opts) => a[op](dim, opts),
     // a null dim means "all dims" (None); options an op does not take (argmax's dtype) are ignored
-    lenient: (r, [, op]) => r === 'arg2: null' || (r === 'arg2: array' && (op === 'sum' || op === 'mean')) || (/^arg3\.dtype/.test(r) && ['max', 'min', 'argmax', 'argmin'].includes(op as string)) || (/^arg3\.keepdim/.test(r) && ['softmax', 'logSoftmax'].includes(op as string)),
+    lenient: (r, [, op]) => r === 'arg2: null' || (r === 'arg2: array' && (op === 'sum' || op === 'mean')) || (r.startsWith('arg3.dtype') && ['max', 'min', 'argmax', 'argmin'].includes(op as string)) || (r.startsWith('arg3.keepdim') && ['softmax', 'logSoftmax'].includes(op as string)),
     weight: 3,
   },
   shape: {
@@ -1073,7 +1073,7 @@ export const KNOWN_BUGS: KnownBug[] = [
   {
     id: 'print-options-unchecked',
     title: 'setPrintOptions does not validate its values: a tensor or NaN precision makes later printing throw "Maximum call stack size exceeded" / a RangeError (ts/tensor_str.ts setPrintOptions)',
-    match: (s, v) => s.op === 'runtime' && s.args[0] === 'setPrintOptions',
+    match: (s) => s.op === 'runtime' && s.args[0] === 'setPrintOptions',
   },
   {
     id: 'scalar-coercion',
@@ -1085,7 +1085,7 @@ export const KNOWN_BUGS: KnownBug[] = [
   {
     id: 'int-args-unchecked',
     title: 'Integer parameters are not validated: NaN/±Infinity/fractions/1e300 are truncated or saturated by napi (select(0, NaN) is select(0, 0), randperm(NaN) is empty, cat(ts, NaN) uses dim 0, eye(Infinity, 2) ..., fit epochs 1e300 runs 0 epochs), and Tensor#size(\'x\') returns undefined',
-    match: (s, v) => v.rule === 'accepted-invalid' && reasonsOf(v).every((r) => NUMERIC_JUNK.test(r) || (s.op === 'dims' && s.args[1] === 'size' && /^arg2: /.test(r))),
+    match: (s, v) => v.rule === 'accepted-invalid' && reasonsOf(v).every((r) => NUMERIC_JUNK.test(r) || (s.op === 'dims' && s.args[1] === 'size' && r.startsWith('arg2: '))),
   },
   {
     id: 'options-unchecked',

@@ -301,7 +301,8 @@ export class Module {
     let dtype: DTypeLike | undefined;
     if (target instanceof DType) dtype = target;
     else if (target instanceof Device) device = target;
-    else if (typeof target === 'string') (target in DType.all ? (dtype = target as DTypeLike) : (device = target));
+    else if (typeof target === 'string' && target in DType.all) dtype = target as DTypeLike;
+    else if (typeof target === 'string') device = target;
     else ({ device, dtype } = target);
     noGrad(() => {
       const move = (t: Tensor) => {

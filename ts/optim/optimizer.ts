@@ -3,7 +3,7 @@
 // `paramGroups` as in PyTorch; changes there (schedulers, loaded state dicts)
 // reach the native engine at the next step, and so do parameters that
 // Module.to() moved or cast after the optimizer was built.
-import { native, type NativeOptimizer, type NativeTensor } from '../native';
+import type { NativeOptimizer, NativeTensor } from '../native';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
 import { Tensor } from '../tensor';
