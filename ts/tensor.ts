@@ -427,12 +427,6 @@ export class Tensor {
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
     if (gradient !== undefined && gradient !== null) expectTensor('backward', 'gradient', gradient);
     checkOptionalBool('backward', 'retainGraph', opts?.retainGraph);
-    if (gradient) {
-      const [given, own] = [gradient.shape, this.shape];
-      if (given.join() !== own.join()) {
-        throw argumentError(`Mismatch in shape: grad_output[0] has a shape of torch.Size([${given.join(', ')}]) and output[0] has a shape of torch.Size([${own.join(', ')}]).`);
-      }
-    }
     native.backward(this._n, gradient?._n, opts.retainGraph);
     backwardPasses++;
   }
