@@ -456,8 +456,11 @@ export declare function where(tensor: Tensor, condition: Tensor, other: Tensor):
 
 export declare function zero_(tensor: Tensor): void
 
-/** Zeroes the gradient in place (set_to_none is tracked by the TS layer). */
-export declare function zeroGrad(tensor: Tensor): void
+/**
+ * `zero_grad`: the gradient becomes None (`set_to_none`, PyTorch's
+ * default) or is zeroed in place.
+ */
+export declare function zeroGrad(tensor: Tensor, setToNone: boolean): void
 
 export declare function zeros(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
 

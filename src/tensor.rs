@@ -417,10 +417,17 @@ pub fn grad(tensor: &Tensor) -> Result<Option<Tensor>> {
     }
 }
 
-/// Zeroes the gradient in place (set_to_none is tracked by the TS layer).
+/// `zero_grad`: the gradient becomes None (`set_to_none`, PyTorch's
+/// default) or is zeroed in place.
 #[napi(catch_unwind)]
-pub fn zero_grad(tensor: &Tensor) -> Result<()> {
-    tensor.get_for_write()?.zero_grad();
+pub fn zero_grad(tensor: &Tensor, set_to_none: bool) -> Result<()> {
+    let t = tensor.get_for_write()?;
+    if set_to_none {
+        torchts_core::autograd::set_grad_to_none(&t);
+    } else {
+        let mut t = t;
+        t.zero_grad();
+    }
     Ok(())
 }
 

@@ -2,13 +2,15 @@
 // and AdamW with their options, hyper-parameter checks with PyTorch's
 // messages, parameter groups, lr changes and state dict round trips.
 import { describe, expect, it } from 'vitest';
-import { zeros } from '../ts/creation';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tensor, zeros } from '../ts/creation';
 import { manualSeed } from '../ts/random';
 import { TorchError } from '../ts/errors';
 import type { Tensor } from '../ts/tensor';
 import * as nn from '../ts/nn';
 import * as optim from '../ts/optim';
-import { float32Bits, fromJson, loadNnFixture, maxAbsDiff, values, type NnFixture, type OptimizerStepJson } from './fixtures/nn_fixture';
+import { FIXTURE_DIR, float32Bits, fromJson, loadNnFixture, maxAbsDiff, values, type NnFixture, type OptimizerStepJson } from './fixtures/nn_fixture';
 
 const fx = loadNnFixture();
 const problem = fx.optimizers.problem;
@@ -266,5 +268,44 @@ describe('optimizer state dicts', () => {
     expect(values(model.parameters()[2]!)).toEqual(before[2]);
     expect(values(model.parameters()[0]!)).not.toEqual(before[0]);
     expect([...optimizer.stateDict().state.keys()]).toEqual([0, 1, 3]);
+  });
+});
+
+// Was a bug (issue 14): zeroGrad() zeroed gradients instead of setting them to
+// None, so a parameter the next backward did not reach still had a (zero)
+// gradient and momentum, weight decay and Adam's moments moved it. PyTorch
+// skips parameters whose grad is None. Numbers from test/fixtures/grad_none_fixtures.py.
+describe('parameters whose grad is None are skipped, as in PyTorch', () => {
+  type GradNoneCase = { options: Record<string, unknown>; steps: { p: number[]; q: number[]; p_grad_is_none: boolean }[] };
+  const cases = JSON.parse(readFileSync(join(FIXTURE_DIR, 'grad_none.json'), 'utf8')) as Record<string, GradNoneCase | string>;
+  const make = (name: string, params: Tensor[], options: Record<string, unknown>) => {
+    const cls = name.startsWith('SGD') ? optim.SGD : name.startsWith('AdamW') ? optim.AdamW : optim.Adam;
+    return new cls(params as nn.Parameter[], tsOptions(options as PyOptions));
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    if (typeof c === 'string') continue; // the torch version
+    it(`${name} ${JSON.stringify(c.options)}: p and q after each step, bit for bit`, () => {
+      const p = new nn.Parameter(tensor([1.5, -0.5]));
+      const q = new nn.Parameter(tensor([2.0, 0.25]));
+      const optimizer = make(name, [p, q], c.options);
+      c.steps.forEach((want, step) => {
+        optimizer.zeroGrad();
+        expect(p.grad, 'zeroGrad() sets grads to None').toBeNull();
+        (step === 0 ? p.mul(q) : q.mul(q)).sum().backward();
+        expect(p.grad === null).toBe(want.p_grad_is_none);
+        optimizer.step();
+        expect(float32Bits(values(p)), `p after step ${step}`).toEqual(float32Bits(want.p));
+        expect(float32Bits(values(q)), `q after step ${step}`).toEqual(float32Bits(want.q));
+      });
+    });
+  }
+
+  it('tensor.grad = null clears the gradient; the next backward starts a new one', () => {
+    const p = new nn.Parameter(tensor([1.0]));
+    p.mul(2).sum().backward();
+    p.grad = null;
+    expect(p.grad).toBeNull();
+    p.mul(3).sum().backward();
+    expect(values(p.grad!)).toEqual([3]);
   });
 });

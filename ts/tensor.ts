@@ -25,9 +25,6 @@ export interface ReduceOptions {
   dtype?: DTypeLike;
 }
 
-/** Counts backward passes, so grads cleared with setToNone read as null until the next one. */
-let backwardPasses = 0;
-
 /** Sizes as PyTorch accepts them: `f([2, 3])` or `f(2, 3)`. */
 export function sizeArgs(args: (number | readonly number[])[]): number[] {
   const sizes = args.length === 1 && Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
@@ -74,8 +71,6 @@ function nest(flat: ArrayLike<unknown>, shape: number[], offset = 0, dim = 0): u
 export class Tensor {
   /** @internal the native handle; replaced in place by Module.to(). */
   _n: NativeTensor;
-  /** @internal backward pass count at the last zeroGrad({ setToNone: true }). */
-  _gradClearedAt = -1;
 
   /** @internal Wraps a native tensor; use torch.tensor()/zeros()/… to make one. */
   constructor(handle: NativeTensor) {
@@ -147,21 +142,18 @@ export class Tensor {
 
   /** The gradient accumulated by backward(), or null. */
   get grad(): Tensor | null {
-    if (this._gradClearedAt === backwardPasses) return null;
     const g = native.grad(this._n);
     return g ? new Tensor(g) : null;
   }
 
   set grad(value: null) {
     if (value !== null) throw argumentError('only `tensor.grad = null` is supported; use copy_() on the grad to change it');
-    native.zeroGrad(this._n);
-    this._gradClearedAt = backwardPasses;
+    native.zeroGrad(this._n, true);
   }
 
   /** @internal zero_grad for optimizers and modules. */
   _zeroGrad(setToNone: boolean): void {
-    native.zeroGrad(this._n);
-    if (setToNone) this._gradClearedAt = backwardPasses;
+    native.zeroGrad(this._n, setToNone);
   }
 
   // ---- read-back ----------------------------------------------------------
@@ -428,7 +420,6 @@ export class Tensor {
     if (gradient !== undefined && gradient !== null) expectTensor('backward', 'gradient', gradient);
     checkOptionalBool('backward', 'retainGraph', opts?.retainGraph);
     native.backward(this._n, gradient?._n, opts.retainGraph);
-    backwardPasses++;
   }
 
   equal(other: Tensor): boolean { return native.equal(this._n, tensorArg('equal', 'other', other)); }

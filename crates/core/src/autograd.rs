@@ -101,8 +101,68 @@ pub fn last_mangled_name(mangled: &str) -> Option<&str> {
     last
 }
 
+/// `t.grad = None`, as PyTorch 2's `zero_grad()` leaves every gradient
+/// (`set_to_none=True`): the next backward that does not reach `t` leaves it
+/// None, and optimizers skip it. libtorch's C API has no entry for it, so
+/// this swaps the slot `c10::TensorImpl::mutable_grad()` returns (one
+/// `at::Tensor`, a single intrusive pointer) with an undefined tensor, then
+/// drops that, which releases the old gradient; it is what Python's
+/// `t.grad = None` does (`mutable_grad().reset()`).
+#[cfg(not(target_env = "msvc"))]
+pub fn set_grad_to_none(t: &Tensor) {
+    use std::ffi::c_void;
+    extern "C" {
+        /// c10::TensorImpl::mutable_grad() -> at::Tensor&
+        #[link_name = "_ZN3c1010TensorImpl12mutable_gradEv"]
+        fn mutable_grad(this: *mut c_void) -> *mut *mut c_void;
+    }
+    if !t.grad().defined() {
+        return; // nothing to clear (and no autograd metadata to create)
+    }
+    let undefined = Tensor::new();
+    // SAFETY: an at::Tensor is one intrusive_ptr<TensorImpl>, so its first
+    // word is the TensorImpl; swapping two at::Tensor values' words moves
+    // ownership without touching reference counts.
+    unsafe {
+        let tensor_impl = *(t.as_ptr() as *const *mut c_void);
+        let slot = mutable_grad(tensor_impl);
+        std::ptr::swap(slot, undefined.as_ptr() as *mut *mut c_void);
+    }
+    drop(undefined); // now holds the old gradient
+}
+
+/// Windows (MSVC) has other mangled names: the gradient is zeroed instead.
+#[cfg(target_env = "msvc")]
+pub fn set_grad_to_none(t: &Tensor) {
+    let mut g = t.grad();
+    if g.defined() {
+        let _ = g.detach_().zero_();
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn grad_set_to_none_is_undefined_and_backward_makes_a_new_one() {
+        use tch::{Device, Kind, Tensor};
+        let p = Tensor::from_slice(&[1.0f32, 2.0]).set_requires_grad(true);
+        (&p * 3.0).sum(Kind::Float).backward();
+        let old = p.grad();
+        assert_eq!(Vec::<f32>::try_from(&old).unwrap(), vec![3.0, 3.0]);
+        super::set_grad_to_none(&p);
+        assert!(!p.grad().defined());
+        assert_eq!(
+            Vec::<f32>::try_from(&old).unwrap(),
+            vec![3.0, 3.0],
+            "the old grad lives on where held"
+        );
+        (&p * 2.0).sum(Kind::Float).backward();
+        assert_eq!(Vec::<f32>::try_from(&p.grad()).unwrap(), vec![2.0, 2.0]);
+        let untouched = Tensor::zeros([2], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+        super::set_grad_to_none(&untouched);
+        assert!(!untouched.grad().defined());
+    }
+
     use super::*;
     use tch::Kind;
 

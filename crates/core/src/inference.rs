@@ -86,6 +86,7 @@ mod tests {
 
     #[test]
     fn chunked_forward_equals_whole_forward() {
+        let _rng = crate::rng_lock();
         let m = model();
         let x = Tensor::randn([10, 2], (Kind::Float, Device::Cpu));
         let whole = forward(&m, &x, &cfg(false, None)).unwrap();
@@ -98,6 +99,7 @@ mod tests {
 
     #[test]
     fn grad_mode_is_the_callers_and_is_restored() {
+        let _rng = crate::rng_lock();
         let m = model();
         let x = Tensor::randn([4, 2], (Kind::Float, Device::Cpu));
         let before = set_grad_enabled(true);
@@ -113,6 +115,7 @@ mod tests {
 
     #[test]
     fn stop_and_bad_batch_sizes_are_errors() {
+        let _rng = crate::rng_lock();
         let m = model();
         let x = Tensor::randn([4, 2], (Kind::Float, Device::Cpu));
         let stop = AtomicBool::new(true);

@@ -52,6 +52,7 @@ mod tests {
 
     #[test]
     fn linear_init_stays_in_bounds_and_is_seeded() {
+        let _rng = crate::rng_lock();
         let make = || {
             tch::manual_seed(42);
             let mut w = Tensor::empty([8, 2], (Kind::Float, Device::Cpu));

@@ -15,4 +15,12 @@ pub mod scalar;
 pub mod train;
 
 pub use error::{Error, Result};
+
+/// Tests that seed or draw from libtorch's global generator hold this, so
+/// cargo's parallel test threads do not interleave their draws.
+#[cfg(test)]
+pub(crate) fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 pub use tch;

@@ -283,6 +283,7 @@ mod tests {
 
     #[test]
     fn learns_a_separable_problem_and_stops_on_request() {
+        let _rng = crate::rng_lock();
         tch::manual_seed(0);
         let x = Tensor::randn([200, 2], (Kind::Float, Device::Cpu));
         let y = x.select(1, 0).gt(0).to_kind(Kind::Int64);
@@ -337,6 +338,7 @@ mod tests {
 
     #[test]
     fn out_of_range_labels_are_refused_before_any_step() {
+        let _rng = crate::rng_lock();
         tch::manual_seed(0);
         let model = Sequential {
             layers: vec![linear(2, 3)],

@@ -96,13 +96,10 @@ pub trait Optimizer: Send {
     fn step(&mut self) -> Result<()>;
     fn params(&self) -> &[Tensor];
 
-    /// `zero_grad()`: grads become zero (set_to_none is emulated by the caller).
+    /// `zero_grad()`: grads become None, as in PyTorch 2 (`set_to_none=True`).
     fn zero_grad(&mut self) {
         for p in self.params() {
-            let mut g = p.grad();
-            if g.defined() {
-                let _ = g.detach_().zero_();
-            }
+            crate::autograd::set_grad_to_none(p);
         }
     }
 }
@@ -123,6 +120,7 @@ mod tests {
 
     #[test]
     fn add_scaled_rounds_once_like_torch_add_with_alpha() {
+        let _rng = crate::rng_lock();
         tch::manual_seed(0);
         let a = Tensor::randn([20_003], (Kind::Float, Device::Cpu));
         let b = Tensor::randn([20_003], (Kind::Float, Device::Cpu));
