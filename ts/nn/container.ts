@@ -5,6 +5,22 @@ import { Tensor } from '../tensor';
 import type { Parameter } from './parameter';
 import type { LayerSpec } from '../native';
 
+/**
+ * Per class: whether it is one of the engine's layers (asked once; forward
+ * runs often). Containers are not: what they hold decides, per instance.
+ */
+const builtinClasses = new WeakMap<object, boolean>();
+
+function isBuiltinLayer(m: Module): boolean {
+  if (m instanceof Sequential) return false;
+  let builtin = builtinClasses.get(m.constructor);
+  if (builtin === undefined) {
+    builtin = m._layerSpecs([]) !== null;
+    builtinClasses.set(m.constructor, builtin);
+  }
+  return builtin;
+}
+
 export class Sequential extends Module {
   /**
    * `new nn.Sequential(a, b, c)` names children "0", "1", "2";
@@ -72,7 +88,7 @@ export class Sequential extends Module {
       // (on CUDA) the caching allocator can reuse its block. Autograd keeps
       // its own references to whatever backward needs. Built-in layers (those
       // the engine runs) return fresh tensors and keep none of their inputs.
-      const builtin = m._layerSpecs([]) !== null;
+      const builtin = isBuiltinLayer(m);
       if (producedByBuiltin && builtin && next !== x && x instanceof Tensor) x.dispose();
       producedByBuiltin = builtin && next !== x && next !== input;
       x = next;
