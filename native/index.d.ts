@@ -258,7 +258,7 @@ export declare function gtScalar(tensor: Tensor, other: number): Tensor
 export declare function heldBy(tensor: Tensor): string | null
 
 /** `t[index]` with a bool mask or an integer index tensor on dim 0. */
-export declare function index(tensor: Tensor, index: Tensor): Tensor
+export declare function index(tensor: Tensor, indices: Array<Tensor | undefined | null>): Tensor
 
 export declare function indexSelect(tensor: Tensor, dim: number, index: Tensor): Tensor
 

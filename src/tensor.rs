@@ -815,10 +815,12 @@ pub fn index_select(tensor: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor>
 
 /// `t[index]` with a bool mask or an integer index tensor on dim 0.
 #[napi(catch_unwind)]
-pub fn index(tensor: &Tensor, index: &Tensor) -> Result<Tensor> {
-    Ok(Tensor::new(
-        tensor.get()?.f_index(&[Some(index.get()?)]).or_throw()?,
-    ))
+pub fn index(tensor: &Tensor, indices: Vec<Option<&Tensor>>) -> Result<Tensor> {
+    let indices = indices
+        .iter()
+        .map(|i| i.map(|i| i.get().map(|t| t.shallow_clone())).transpose())
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Tensor::new(tensor.get()?.f_index(&indices).or_throw()?))
 }
 
 #[napi(catch_unwind)]

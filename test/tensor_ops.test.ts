@@ -343,3 +343,20 @@ describe(`tensor ops against PyTorch ${fixtures.torch_version}`, () => {
     });
   }
 });
+
+// Was a bug (issue 14): index(a, b) ignored b, a silent wrong result.
+// Values from PyTorch 2.11: t = torch.arange(12).reshape(3, 4).
+describe('advanced indexing with several index tensors, as t[a, b] in Python', () => {
+  const t = torch.arange(12).reshape([3, 4]);
+  const long = (v: number[] | number[][]) => torch.tensor(v, { dtype: torch.int64 });
+  it('t[[0, 2], [1, 3]], t[:, [1, 3]], a boolean mask, broadcast index tensors', () => {
+    expect(t.index(long([0, 2]), long([1, 3])).tolist()).toEqual([1, 11]);
+    expect(t.index(null, long([1, 3])).tolist()).toEqual([[1, 3], [5, 7], [9, 11]]);
+    expect(t.index(torch.tensor([true, false, true])).tolist()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
+    expect(t.index(long([[0], [2]]), long([1, 3])).tolist()).toEqual([[1, 3], [9, 11]]);
+  });
+  it('an out-of-range index and no index at all are clear errors', () => {
+    expect(() => t.index(long([5]))).toThrow('index 5 is out of bounds for dimension 0 with size 3');
+    expect(() => t.index()).toThrow('index(): expected at least one index tensor');
+  });
+});

@@ -396,7 +396,15 @@ export class Tensor {
   }
   indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(native.indexSelect(this._n, checkInt('index_select', 'dim', dim), tensorArg('index_select', 'index', index))); }
   /** `t[mask]` (bool mask) or `t[indices]` (int64 indices into dim 0). */
-  index(indices: Tensor): Tensor { return new Tensor(native.index(this._n, tensorArg('index', 'indices', indices))); }
+  /**
+   * Advanced indexing, `t[i0, i1, …]` in Python with index tensors: one
+   * tensor of indices (int64) or a boolean mask per leading dim; `null`
+   * takes the whole dim (Python's `:`), e.g. `t.index(null, cols)` is `t[:, cols]`.
+   */
+  index(...indices: (Tensor | null)[]): Tensor {
+    if (indices.length === 0) throw argumentError('index(): expected at least one index tensor (or null for a whole dim)');
+    return new Tensor(native.index(this._n, indices.map((t, i) => (t === null ? null : tensorArg('index', `indices[${i}]`, t)))));
+  }
   maskedSelect(mask: Tensor): Tensor { return new Tensor(native.maskedSelect(this._n, tensorArg('masked_select', 'mask', mask))); }
   maskedFill(mask: Tensor, value: number): Tensor { return new Tensor(native.maskedFill(this._n, tensorArg('masked_fill', 'mask', mask), checkNumber('masked_fill', 'value', value))); }
   gather(dim: number, index: Tensor): Tensor { return new Tensor(native.gather(this._n, checkInt('gather', 'dim', dim), tensorArg('gather', 'index', index))); }
