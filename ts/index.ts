@@ -16,6 +16,7 @@ export { setPrintOptions } from './tensor_str';
 export { fit, fitAsync, type EpochRecord, type FitOptions, type FitAsyncOptions } from './train';
 export * as nn from './nn';
 export * as optim from './optim';
+export * as utils from './utils';
 export { makeCircles, makeMoons, makeBlobs, trainTestSplit } from './data';
 export { accuracy, confusionMatrix, precisionScore, recallScore, f1Score } from './metrics';
 

@@ -1,0 +1,146 @@
+// torch.utils.data.DataLoader: a dataset, an order (sampler), batching and
+// collation, iterated with `for (const [x, y] of loader)`. Single-process:
+// samples are fetched on the calling thread when the loop asks for them.
+import { argumentError } from '../../errors';
+import { defaultCollate, defaultConvert, type Collated } from './collate';
+import { Dataset, IterableDataset } from './dataset';
+import type { Generator } from './generator';
+import { pyRepr } from './python_repr';
+import { randomSeed } from './random';
+import { BatchSampler, lengthOf, RandomSampler, SequentialSampler } from './sampler';
+
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch; `null` turns automatic batching off (each item is converted, not collated). @default 1 */
+  batchSize?: number | null;
+  /** Reshuffle at every pass (a RandomSampler). @default false */
+  shuffle?: boolean;
+  /** The order of indices; excludes `shuffle`. Any iterable of indices with a `length`. */
+  sampler?: Iterable<number>;
+  /** Batches of indices; excludes `batchSize`, `shuffle`, `sampler` and `dropLast`. */
+  batchSampler?: Iterable<number[]>;
+  /** Merges a list of samples into a batch. @default defaultCollate */
+  collateFn?: (batch: T[]) => B;
+  /** Drop the last batch when it is short. @default false */
+  dropLast?: boolean;
+  /** Generator for the shuffle (and the per-pass base seed); without one, libtorch's global generator. */
+  generator?: Generator | null;
+}
+
+// An IterableDataset has no indices: PyTorch's _InfiniteConstantSampler yields None forever.
+function* infiniteConstant(): Iterator<null> {
+  for (;;) yield null;
+}
+
+/**
+ * Combines a dataset and a sampler into an iterable over batches, with
+ * PyTorch's defaults and checks. With the same `torch.manualSeed` (or
+ * generator seed) a shuffled loader visits the samples in PyTorch's order.
+ *
+ * @example
+ * const loader = new DataLoader(new TensorDataset(xTrain, yTrain), { batchSize: 32, shuffle: true });
+ * for (const [x, y] of loader) { ... }   // x: [32, features], y: [32]
+ * loader.length;                         // number of batches per pass
+ */
+export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
+  readonly dataset: Dataset<T> | IterableDataset<T>;
+  readonly batchSize: number | null;
+  readonly dropLast: boolean;
+  readonly sampler: Iterable<number | null>;
+  readonly batchSampler: Iterable<(number | null)[]> | null;
+  readonly generator: Generator | null;
+  readonly collateFn: (batch: T[]) => B;
+
+  constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    const { batchSize = 1, shuffle, sampler, batchSampler, collateFn, dropLast = false, generator = null } = options;
+    this.dataset = dataset;
+    const iterable = dataset instanceof IterableDataset;
+    if (iterable) {
+      if (shuffle !== undefined && shuffle !== false) {
+        throw argumentError(`DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=${pyRepr(shuffle)}`);
+      }
+      if (sampler) throw argumentError(`DataLoader with IterableDataset: expected unspecified sampler option, but got sampler=${pyRepr(sampler)}`);
+      if (batchSampler) throw argumentError(`DataLoader with IterableDataset: expected unspecified batch_sampler option, but got batch_sampler=${pyRepr(batchSampler)}`);
+    }
+    if (sampler && shuffle) throw argumentError('sampler option is mutually exclusive with shuffle');
+    let size = batchSize;
+    let drop = dropLast;
+    if (batchSampler) {
+      if (batchSize !== 1 || shuffle || sampler || dropLast) {
+        throw argumentError('batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last');
+      }
+      size = null;
+      drop = false;
+    } else if (batchSize === null && dropLast) {
+      throw argumentError('batch_size=None option disables auto-batching and is mutually exclusive with drop_last');
+    }
+    const order: Iterable<number | null> =
+      sampler ?? (iterable ? { [Symbol.iterator]: infiniteConstant } : shuffle ? new RandomSampler(dataset, { generator }) : new SequentialSampler(dataset));
+    this.batchSize = size;
+    this.dropLast = drop;
+    this.sampler = order;
+    this.batchSampler = batchSampler ?? (size !== null ? new BatchSampler(order, size, drop) : null);
+    this.generator = generator;
+    this.collateFn = collateFn ?? ((this.batchSampler ? defaultCollate : defaultConvert) as (batch: T[]) => B);
+  }
+
+  /** Batches per pass: `len(loader)`. */
+  get length(): number {
+    if (this.dataset instanceof IterableDataset) {
+      const n = lengthOf(this.dataset);
+      if (this.batchSize === null) return n;
+      return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    }
+    return lengthOf(this.batchSampler ?? this.sampler);
+  }
+
+  /** One pass over the data. Like PyTorch's iterator, starting a pass draws a base seed from the generator. */
+  [Symbol.iterator](): Iterator<B> {
+    const indices = (this.batchSampler ?? this.sampler)[Symbol.iterator]();
+    // PyTorch draws `_base_seed` (for worker processes) when the pass starts;
+    // drawing it too keeps the generator's stream in step with Python's.
+    randomSeed(this.generator);
+    const fetch = this.dataset instanceof IterableDataset ? this.streamFetcher(this.dataset) : this.mapFetcher(this.dataset);
+    return (function* (): Iterator<B> {
+      for (let next = indices.next(); !next.done; next = indices.next()) {
+        const batch = fetch(next.value);
+        if (batch.done) return;
+        yield batch.value;
+      }
+    })();
+  }
+
+  private mapFetcher(dataset: Dataset<T>): (index: number | null | (number | null)[]) => IteratorResult<B, undefined> {
+    return (index) => {
+      if (Array.isArray(index)) {
+        const indices = index as number[];
+        const samples = dataset.getItems ? dataset.getItems(indices) : indices.map((i) => dataset.getItem(i));
+        return { done: false, value: this.collateFn(samples) };
+      }
+      return { done: false, value: (this.collateFn as unknown as (sample: T) => B)(dataset.getItem(index as number)) };
+    };
+  }
+
+  private streamFetcher(dataset: IterableDataset<T>): (index: number | null | (number | null)[]) => IteratorResult<B, undefined> {
+    const stream = dataset[Symbol.iterator]();
+    let ended = false;
+    return (index) => {
+      if (ended) return { done: true, value: undefined };
+      if (!Array.isArray(index)) {
+        const next = stream.next();
+        if (next.done) return { done: true, value: undefined };
+        return { done: false, value: (this.collateFn as unknown as (sample: T) => B)(next.value) };
+      }
+      const samples: T[] = [];
+      for (let i = 0; i < index.length; i++) {
+        const next = stream.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        samples.push(next.value);
+      }
+      if (samples.length === 0 || (this.dropLast && samples.length < index.length)) return { done: true, value: undefined };
+      return { done: false, value: this.collateFn(samples) };
+    };
+  }
+}
