@@ -74,6 +74,8 @@ interface Fixture {
   collates: CollateCase[];
   datasets: { concat: { length: number; items: number[]; negative: number }; subset: { items: number[]; negative: number } };
   errors: Record<string, string>;
+  generators: { seed: string | null; initialSeed: string; perm: number[] }[];
+  pipeline: { train: number[][]; test: number[][]; after: number[] };
 }
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/data_loader.json', import.meta.url), 'utf8')) as Fixture;
@@ -198,6 +200,22 @@ describe('DataLoader', () => {
   });
 });
 
+// ---- Generator ------------------------------------------------------------
+
+describe('Generator', () => {
+  for (const c of fixture.generators) {
+    it(`seed ${c.seed ?? '(default)'}: initialSeed and randperm as torch.Generator`, () => {
+      const g = c.seed === null ? new Generator() : new Generator().manualSeed(BigInt(c.seed));
+      expect(g.initialSeed()).toBe(BigInt(c.initialSeed));
+      expect([...new SubsetRandomSampler([0, 1, 2, 3, 4, 5], g)]).toEqual(c.perm);
+    });
+  }
+
+  it('refuses a seed that is not an integer', () => {
+    expect(thrown(() => new Generator().manualSeed(1.5))).toBe('manualSeed expects an integer seed, got 1.5');
+  });
+});
+
 // ---- samplers -------------------------------------------------------------
 
 describe('samplers', () => {
@@ -248,6 +266,15 @@ describe('datasets', () => {
       expect(after()).toEqual(c.after);
     });
   }
+
+  it('randomSplit into shuffled loaders: the whole pipeline on one seed', () => {
+    torch.manualSeed(17);
+    const [train, test] = randomSplit(indexDataset(20), [0.75, 0.25]);
+    const batches = (loader: Iterable<[torch.Tensor]>) => [...loader].map(([b]) => b.toArray());
+    expect(batches(new DataLoader(train!, { batchSize: 4, shuffle: true }))).toEqual(fixture.pipeline.train);
+    expect(batches(new DataLoader(test!, { batchSize: 4 }))).toEqual(fixture.pipeline.test);
+    expect(after()).toEqual(fixture.pipeline.after);
+  });
 
   it('ConcatDataset and Subset index like PyTorch', () => {
     const concat = new ConcatDataset([indexDataset(3), new TensorDataset(torch.arange(10, 14)), indexDataset(2)]);
