@@ -836,6 +836,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.CancelHandle = nativeBinding.CancelHandle
+module.exports.Generator = nativeBinding.Generator
+module.exports.NativeGenerator = nativeBinding.NativeGenerator
 module.exports.NativeOptimizer = nativeBinding.NativeOptimizer
 module.exports.abs = nativeBinding.abs
 module.exports.add = nativeBinding.add
@@ -931,6 +933,7 @@ module.exports.mpsIsAvailable = nativeBinding.mpsIsAvailable
 module.exports.mul = nativeBinding.mul
 module.exports.mulScalar = nativeBinding.mulScalar
 module.exports.mulScalar_ = nativeBinding.mulScalar_
+module.exports.multinomial = nativeBinding.multinomial
 module.exports.narrow = nativeBinding.narrow
 module.exports.ne = nativeBinding.ne
 module.exports.neg = nativeBinding.neg

@@ -23,6 +23,17 @@ export declare class CancelHandle {
   cancel(): void
 }
 
+export declare class Generator {
+  /** Seeded with PyTorch's default seed unless one is given. */
+  constructor(seed?: bigint | undefined | null)
+  manualSeed(seed: bigint): void
+  seed(): bigint
+  initialSeed(): bigint
+  getState(): Tensor
+  setState(state: Tensor): void
+}
+export type NativeGenerator = Generator
+
 export declare class NativeOptimizer {
   static adam(params: Array<Tensor>, config: AdamConfig): NativeOptimizer
   static sgd(params: Array<Tensor>, config: SgdConfig): NativeOptimizer
@@ -341,6 +352,8 @@ export declare function mulScalar(tensor: Tensor, other: number): Tensor
 
 export declare function mulScalar_(tensor: Tensor, value: number): void
 
+export declare function multinomial(input: Tensor, numSamples: number, replacement: boolean, generator?: Generator | undefined | null): Tensor
+
 export interface NamedTensors {
   names: Array<string>
   tensors: Array<Tensor>
@@ -368,13 +381,13 @@ export declare function pow(tensor: Tensor, other: Tensor): Tensor
 
 export declare function powScalar(tensor: Tensor, other: number): Tensor
 
-export declare function rand(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
+export declare function rand(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null, generator?: NativeGenerator | undefined | null): Tensor
 
-export declare function randint(low: number, high: number, shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
+export declare function randint(low: number, high: number, shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null, generator?: NativeGenerator | undefined | null): Tensor
 
-export declare function randn(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
+export declare function randn(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null, generator?: NativeGenerator | undefined | null): Tensor
 
-export declare function randperm(n: number, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
+export declare function randperm(n: number, dtype?: string | undefined | null, device?: string | undefined | null, generator?: NativeGenerator | undefined | null): Tensor
 
 export declare function reciprocal(tensor: Tensor): Tensor
 

@@ -3,6 +3,7 @@
 //! Sizes, ranges and fill values are checked by libtorch itself, so errors
 //! read exactly as PyTorch's.
 use crate::error::{invalid, OrThrow};
+use crate::generator::NativeGenerator;
 use crate::tensor::{device_arg, kind_arg, Tensor};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -66,17 +67,33 @@ pub fn full(
 }
 
 #[napi(catch_unwind)]
-pub fn rand(shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Ok(Tensor::new(
-        TchTensor::f_rand(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?,
-    ))
+pub fn rand(
+    shape: Vec<i64>,
+    dtype: Option<String>,
+    device: Option<String>,
+    generator: Option<&NativeGenerator>,
+) -> Result<Tensor> {
+    let (kind, device) = options(dtype, device, Kind::Float)?;
+    let out = match generator {
+        Some(g) => g.inner.rand(&shape, kind, device).or_throw()?,
+        None => TchTensor::f_rand(shape.as_slice(), (kind, device)).or_throw()?,
+    };
+    Ok(Tensor::new(out))
 }
 
 #[napi(catch_unwind)]
-pub fn randn(shape: Vec<i64>, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Ok(Tensor::new(
-        TchTensor::f_randn(shape.as_slice(), options(dtype, device, Kind::Float)?).or_throw()?,
-    ))
+pub fn randn(
+    shape: Vec<i64>,
+    dtype: Option<String>,
+    device: Option<String>,
+    generator: Option<&NativeGenerator>,
+) -> Result<Tensor> {
+    let (kind, device) = options(dtype, device, Kind::Float)?;
+    let out = match generator {
+        Some(g) => g.inner.randn(&shape, kind, device).or_throw()?,
+        None => TchTensor::f_randn(shape.as_slice(), (kind, device)).or_throw()?,
+    };
+    Ok(Tensor::new(out))
 }
 
 #[napi(catch_unwind)]
@@ -86,23 +103,32 @@ pub fn randint(
     shape: Vec<i64>,
     dtype: Option<String>,
     device: Option<String>,
+    generator: Option<&NativeGenerator>,
 ) -> Result<Tensor> {
-    Ok(Tensor::new(
-        TchTensor::f_randint_low(
-            low,
-            high,
-            shape.as_slice(),
-            options(dtype, device, Kind::Int64)?,
-        )
-        .or_throw()?,
-    ))
+    let (kind, device) = options(dtype, device, Kind::Int64)?;
+    let out = match generator {
+        Some(g) => g
+            .inner
+            .randint(low, high, &shape, kind, device)
+            .or_throw()?,
+        None => TchTensor::f_randint_low(low, high, shape.as_slice(), (kind, device)).or_throw()?,
+    };
+    Ok(Tensor::new(out))
 }
 
 #[napi(catch_unwind)]
-pub fn randperm(n: i64, dtype: Option<String>, device: Option<String>) -> Result<Tensor> {
-    Ok(Tensor::new(
-        TchTensor::f_randperm(n, options(dtype, device, Kind::Int64)?).or_throw()?,
-    ))
+pub fn randperm(
+    n: i64,
+    dtype: Option<String>,
+    device: Option<String>,
+    generator: Option<&NativeGenerator>,
+) -> Result<Tensor> {
+    let (kind, device) = options(dtype, device, Kind::Int64)?;
+    let out = match generator {
+        Some(g) => g.inner.randperm(n, kind, device).or_throw()?,
+        None => TchTensor::f_randperm(n, (kind, device)).or_throw()?,
+    };
+    Ok(Tensor::new(out))
 }
 
 /// torch.arange: int64 when start, end and step are all integral, else float32.

@@ -6,6 +6,7 @@ mod cancel;
 mod creation;
 mod error;
 mod functional;
+mod generator;
 mod inference;
 mod model;
 mod optim;

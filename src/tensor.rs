@@ -423,7 +423,7 @@ pub fn grad(tensor: &Tensor) -> Result<Option<Tensor>> {
 pub fn zero_grad(tensor: &Tensor, set_to_none: bool) -> Result<()> {
     let t = tensor.get_for_write()?;
     if set_to_none {
-        torchts_core::autograd::set_grad_to_none(&t);
+        torchts_core::autograd::set_grad_to_none(&t).or_throw()?;
     } else {
         let mut t = t;
         t.zero_grad();
@@ -917,7 +917,7 @@ pub fn is_leaf(tensor: &Tensor) -> Result<bool> {
 /// The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves.
 #[napi(catch_unwind)]
 pub fn grad_fn_name(tensor: &Tensor) -> Result<Option<String>> {
-    Ok(torchts_core::autograd::grad_fn_name(tensor.get()?))
+    torchts_core::autograd::grad_fn_name(tensor.get()?).or_throw()
 }
 
 #[napi(catch_unwind)]

@@ -4,8 +4,9 @@ import { native } from './native';
 import { DType, dtypeName, type DTypeLike, type DTypeName } from './dtype';
 import { deviceString, type DeviceLike } from './device';
 import { argumentError } from './errors';
-import { sizeArgs, Tensor, type NestedArray, type TypedArray } from './tensor';
-import { checkInt, checkNumber, checkOptionalInt, describe } from './validate';
+import { expectTensor, sizeArgs, Tensor, type NestedArray, type TypedArray } from './tensor';
+import { checkInt, checkNumber, checkOptionalBool, checkOptionalInt, describe } from './validate';
+import { Generator, generatorArg } from './generator';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -16,7 +17,12 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-type SizeAndOptions = (number | readonly number[] | TensorOptions)[];
+/** Options of the random creation ops: a `torch.Generator` to draw from instead of the global one. */
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator | null;
+}
+
+type SizeAndOptions = (number | readonly number[] | RandomOptions)[];
 
 /** Splits `(2, 3, { dtype })` / `([2, 3], { dtype })` into sizes and options. */
 function splitOptions(args: SizeAndOptions): [number[], TensorOptions] {
@@ -159,21 +165,23 @@ export function full(size: number | readonly number[], fillValue: number | boole
 /** Uniform on [0, 1); after `manualSeed(n)` the same numbers as Python's `torch.rand`. */
 export function rand(...args: SizeAndOptions): Tensor {
   const [shape, o] = splitOptions(args);
-  return finish(new Tensor(native.rand(shape, dtypeName(o.dtype), deviceString(o.device))), o);
+  const generator = generatorArg('rand', (o as RandomOptions).generator);
+  return finish(new Tensor(native.rand(shape, dtypeName(o.dtype), deviceString(o.device), generator)), o);
 }
 
 /** Standard normal; after `manualSeed(n)` the same numbers as Python's `torch.randn`. */
 export function randn(...args: SizeAndOptions): Tensor {
   const [shape, o] = splitOptions(args);
-  return finish(new Tensor(native.randn(shape, dtypeName(o.dtype), deviceString(o.device))), o);
+  const generator = generatorArg('randn', (o as RandomOptions).generator);
+  return finish(new Tensor(native.randn(shape, dtypeName(o.dtype), deviceString(o.device), generator)), o);
 }
 
 /** `torch.randint(low, high, size)` or `torch.randint(high, size)`; int64 by default. */
-export function randint(lowOrHigh: number, highOrSize: number | readonly number[], sizeOrOpts?: readonly number[] | TensorOptions, maybeOpts: TensorOptions = {}): Tensor {
+export function randint(lowOrHigh: number, highOrSize: number | readonly number[], sizeOrOpts?: readonly number[] | RandomOptions, maybeOpts: RandomOptions = {}): Tensor {
   let low = 0;
   let high: number;
   let size: readonly number[];
-  let opts: TensorOptions;
+  let opts: RandomOptions;
   if (typeof highOrSize === 'number') {
     low = lowOrHigh;
     high = highOrSize;
@@ -182,14 +190,26 @@ export function randint(lowOrHigh: number, highOrSize: number | readonly number[
   } else {
     high = lowOrHigh;
     size = highOrSize;
-    opts = (sizeOrOpts as TensorOptions | undefined) ?? {};
+    opts = (sizeOrOpts as RandomOptions | undefined) ?? {};
   }
   if (!Array.isArray(size)) throw argumentError('randint() missing required argument: size');
-  return finish(new Tensor(native.randint(checkInt('randint', 'low', low), checkInt('randint', 'high', high), sizeArgs([size]), dtypeName(opts.dtype), deviceString(opts.device))), opts);
+  const generator = generatorArg('randint', opts.generator);
+  return finish(new Tensor(native.randint(checkInt('randint', 'low', low), checkInt('randint', 'high', high), sizeArgs([size]), dtypeName(opts.dtype), deviceString(opts.device), generator)), opts);
 }
 
-export function randperm(n: number, opts: TensorOptions = {}): Tensor {
-  return finish(new Tensor(native.randperm(checkInt('randperm', 'n', n), dtypeName(opts.dtype), deviceString(opts.device))), opts);
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  const generator = generatorArg('randperm', opts.generator);
+  return finish(new Tensor(native.randperm(checkInt('randperm', 'n', n), dtypeName(opts.dtype), deviceString(opts.device), generator)), opts);
+}
+
+/**
+ * `torch.multinomial(input, numSamples, replacement=False, generator=None)`:
+ * indices drawn from the rows of `input` (non-negative weights), as int64.
+ */
+export function multinomial(input: Tensor, numSamples: number, opts: { replacement?: boolean; generator?: Generator | null } = {}): Tensor {
+  const generator = generatorArg('multinomial', opts.generator);
+  const replacement = checkOptionalBool('multinomial', 'replacement', opts.replacement) ?? false;
+  return new Tensor(native.multinomial(expectTensor('multinomial', 'input', input)._n, checkInt('multinomial', 'num_samples', numSamples), replacement, generator));
 }
 
 /** `arange(end)`, `arange(start, end)`, `arange(start, end, step)`, each optionally followed by options. */

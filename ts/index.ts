@@ -10,6 +10,7 @@ export * from './ops';
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, type GradModeGuard } from './autograd';
 export { tidy, dispose, keep } from './memory';
 export { manualSeed } from './random';
+export { Generator } from './generator';
 export { cuda, backends, getNumThreads, setNumThreads } from './cuda';
 export { save, load } from './serialization';
 export { setPrintOptions } from './tensor_str';

@@ -124,6 +124,7 @@ export const native = load();
 export type NativeTensor = Native.Tensor;
 export type NativeOptimizer = Native.NativeOptimizer;
 export type FitRecord = Native.FitRecord;
+export type NativeGenerator = Native.Generator;
 export type FitArgs = Native.FitArgs;
 export type FitHooks = Native.FitHooks;
 export type LayerSpec = Native.LayerSpec;

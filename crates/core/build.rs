@@ -1,7 +1,28 @@
-//! Test binaries of this crate load libtorch through an rpath, like the addon.
+//! Compiles csrc/shim.cpp (what libtorch's C API lacks: generators, grad
+//! reset, grad_fn names) against libtorch's headers, as torch-sys compiles
+//! its own shim; test binaries find libtorch through an rpath, like the addon.
+use std::path::PathBuf;
+
 fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
-    if let Ok(libtorch) = std::env::var("LIBTORCH") {
-        println!("cargo:rustc-link-arg=-Wl,-rpath,{libtorch}/lib");
+    println!("cargo:rerun-if-changed=csrc/shim.cpp");
+    let libtorch = PathBuf::from(
+        std::env::var("LIBTORCH")
+            .expect("LIBTORCH names libtorch's directory (scripts/cargo.mjs sets it)"),
+    );
+    let include = libtorch.join("include");
+    let mut build = cc::Build::new();
+    build
+        .cpp(true)
+        .file("csrc/shim.cpp")
+        .include(&include)
+        .include(include.join("torch/csrc/api/include"))
+        .warnings(false);
+    if std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("msvc") {
+        build.flag("/std:c++17");
+    } else {
+        build.flag("-std=c++17").flag("-D_GLIBCXX_USE_CXX11_ABI=1");
     }
+    build.compile("torchts_shim");
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}/lib", libtorch.display());
 }

@@ -52,92 +52,18 @@ pub fn backward(t: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Re
 }
 
 /// The class name of the autograd node that made `t` (PyTorch's
-/// `type(t.grad_fn).__name__`), or None for leaves. libtorch has no C entry
-/// point for it, so this reads the node's C++ type name: under the Itanium
-/// ABI (Linux, macOS) the vtable slot before the first virtual function
-/// holds the typeinfo, whose second word is the mangled class name.
-#[cfg(not(target_env = "msvc"))]
-pub fn grad_fn_name(t: &Tensor) -> Option<String> {
-    use std::ffi::{c_char, c_void, CStr};
-    extern "C" {
-        /// torch::autograd::impl::grad_fn_unsafe(const at::Tensor&) -> Node*
-        #[link_name = "_ZN5torch8autograd4impl14grad_fn_unsafeERKN2at6TensorE"]
-        fn grad_fn_unsafe(t: *const c_void) -> *const c_void;
-    }
-    let node = unsafe { grad_fn_unsafe(t.as_ptr().cast()) };
-    if node.is_null() {
-        return None;
-    }
-    let mangled = unsafe {
-        let vtable = *(node as *const *const *const c_void);
-        let typeinfo = *vtable.offset(-1) as *const *const c_char;
-        CStr::from_ptr(*typeinfo.add(1))
-    };
-    Some(
-        last_mangled_name(&mangled.to_string_lossy())
-            .unwrap_or("unknown")
-            .to_string(),
-    )
-}
-
-#[cfg(target_env = "msvc")]
-pub fn grad_fn_name(t: &Tensor) -> Option<String> {
-    if t.is_leaf() {
-        None
-    } else {
-        Some("unknown".into())
-    }
-}
-
-/// "N5torch8autograd9generated12MulBackward0E" -> "MulBackward0".
-pub fn last_mangled_name(mangled: &str) -> Option<&str> {
-    let mut rest = mangled.strip_prefix('N').unwrap_or(mangled);
-    let mut last = None;
-    while let Some(digits) = rest.find(|c: char| !c.is_ascii_digit()).filter(|&n| n > 0) {
-        let len: usize = rest[..digits].parse().ok()?;
-        last = Some(rest.get(digits..digits + len)?);
-        rest = &rest[digits + len..];
-    }
-    last
+/// `type(t.grad_fn).__name__`, `MulBackward0`), or None for leaves.
+pub fn grad_fn_name(t: &Tensor) -> Result<Option<String>> {
+    let mut name = std::ptr::null_mut();
+    crate::shim::check(unsafe { crate::shim::tts_grad_fn_name(t.as_ptr().cast_mut(), &mut name) })?;
+    Ok((!name.is_null()).then(|| unsafe { crate::shim::take_string(name) }))
 }
 
 /// `t.grad = None`, as PyTorch 2's `zero_grad()` leaves every gradient
 /// (`set_to_none=True`): the next backward that does not reach `t` leaves it
-/// None, and optimizers skip it. libtorch's C API has no entry for it, so
-/// this swaps the slot `c10::TensorImpl::mutable_grad()` returns (one
-/// `at::Tensor`, a single intrusive pointer) with an undefined tensor, then
-/// drops that, which releases the old gradient; it is what Python's
-/// `t.grad = None` does (`mutable_grad().reset()`).
-#[cfg(not(target_env = "msvc"))]
-pub fn set_grad_to_none(t: &Tensor) {
-    use std::ffi::c_void;
-    extern "C" {
-        /// c10::TensorImpl::mutable_grad() -> at::Tensor&
-        #[link_name = "_ZN3c1010TensorImpl12mutable_gradEv"]
-        fn mutable_grad(this: *mut c_void) -> *mut *mut c_void;
-    }
-    if !t.grad().defined() {
-        return; // nothing to clear (and no autograd metadata to create)
-    }
-    let undefined = Tensor::new();
-    // SAFETY: an at::Tensor is one intrusive_ptr<TensorImpl>, so its first
-    // word is the TensorImpl; swapping two at::Tensor values' words moves
-    // ownership without touching reference counts.
-    unsafe {
-        let tensor_impl = *(t.as_ptr() as *const *mut c_void);
-        let slot = mutable_grad(tensor_impl);
-        std::ptr::swap(slot, undefined.as_ptr() as *mut *mut c_void);
-    }
-    drop(undefined); // now holds the old gradient
-}
-
-/// Windows (MSVC) has other mangled names: the gradient is zeroed instead.
-#[cfg(target_env = "msvc")]
-pub fn set_grad_to_none(t: &Tensor) {
-    let mut g = t.grad();
-    if g.defined() {
-        let _ = g.detach_().zero_();
-    }
+/// None, and optimizers skip it.
+pub fn set_grad_to_none(t: &Tensor) -> Result<()> {
+    crate::shim::check(unsafe { crate::shim::tts_set_grad_to_none(t.as_ptr().cast_mut()) })
 }
 
 #[cfg(test)]
@@ -149,7 +75,7 @@ mod tests {
         (&p * 3.0).sum(Kind::Float).backward();
         let old = p.grad();
         assert_eq!(Vec::<f32>::try_from(&old).unwrap(), vec![3.0, 3.0]);
-        super::set_grad_to_none(&p);
+        super::set_grad_to_none(&p).unwrap();
         assert!(!p.grad().defined());
         assert_eq!(
             Vec::<f32>::try_from(&old).unwrap(),
@@ -159,7 +85,13 @@ mod tests {
         (&p * 2.0).sum(Kind::Float).backward();
         assert_eq!(Vec::<f32>::try_from(&p.grad()).unwrap(), vec![2.0, 2.0]);
         let untouched = Tensor::zeros([2], (Kind::Float, Device::Cpu)).set_requires_grad(true);
-        super::set_grad_to_none(&untouched);
+        super::set_grad_to_none(&untouched).unwrap();
+        assert_eq!(super::grad_fn_name(&untouched).unwrap(), None);
+        let made = &untouched * &untouched;
+        assert_eq!(
+            super::grad_fn_name(&made).unwrap().as_deref(),
+            Some("MulBackward0")
+        );
         assert!(!untouched.grad().defined());
     }
 

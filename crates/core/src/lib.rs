@@ -3,6 +3,7 @@
 //! in are derived there); everything is testable with `cargo test`.
 pub mod autograd;
 pub mod error;
+pub mod generator;
 pub mod hold;
 pub mod inference;
 pub mod init;
@@ -12,6 +13,7 @@ pub mod nn;
 pub mod optim;
 pub mod runtime;
 pub mod scalar;
+mod shim;
 pub mod train;
 
 pub use error::{Error, Result};

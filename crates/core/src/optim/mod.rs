@@ -99,7 +99,8 @@ pub trait Optimizer: Send {
     /// `zero_grad()`: grads become None, as in PyTorch 2 (`set_to_none=True`).
     fn zero_grad(&mut self) {
         for p in self.params() {
-            crate::autograd::set_grad_to_none(p);
+            // Only a C++ exception could fail it; the grad then stays as it was.
+            let _ = crate::autograd::set_grad_to_none(p);
         }
     }
 }
