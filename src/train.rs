@@ -5,7 +5,7 @@
 //! callback.
 use crate::cancel::CancelHandle;
 use crate::error::{invalid, to_js, OrThrow};
-use crate::functional::make_loss;
+use crate::loss::make_loss;
 use crate::model::build_model;
 use crate::optim::{Engine, NativeOptimizer};
 use crate::tensor::{Tensor, TensorArg};
@@ -16,7 +16,8 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use torchts_core::hold::{hold, Hold, HoldGuard};
-use torchts_core::nn::{LayerSpec, Loss, LossSpec, Sequential};
+use torchts_core::loss::{Loss, LossSpec};
+use torchts_core::nn::{LayerSpec, Sequential};
 use torchts_core::train::{
     fit as core_fit, Criterion, EpochRecord, FitConfig, Model, Split, Stepper,
 };

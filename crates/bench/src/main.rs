@@ -18,7 +18,8 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Reduction, Tensor};
 use torchts_core::init::linear_reset_parameters;
-use torchts_core::nn::{Layer, LayerSpec, Loss, Sequential};
+use torchts_core::loss::Loss;
+use torchts_core::nn::{Layer, LayerSpec, Sequential};
 use torchts_core::optim::{Adam, AdamConfig};
 use torchts_core::train::{accuracy, fit, FitConfig, Split};
 

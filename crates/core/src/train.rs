@@ -4,7 +4,8 @@
 //! run it whole in Rust (fused, or on a background thread), and a model, loss
 //! or optimizer written in JavaScript runs the same loop through callbacks:
 //! eager and fused training give the same numbers by construction.
-use crate::nn::{Loss, Sequential};
+use crate::loss::Loss;
+use crate::nn::Sequential;
 use crate::optim::Optimizer;
 use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
