@@ -66,6 +66,23 @@ pub fn full(
     Ok(Tensor::new(out.or_throw()?))
 }
 
+/// torch.rand, or torch.randn when `normal`, from `generator` or the global one.
+fn random_floats(
+    shape: Vec<i64>,
+    dtype: Option<String>,
+    device: Option<String>,
+    generator: Option<&NativeGenerator>,
+    normal: bool,
+) -> Result<Tensor> {
+    let (kind, device) = options(dtype, device, Kind::Float)?;
+    let out = match (generator, normal) {
+        (Some(g), _) => g.inner.rand(&shape, kind, device, normal).or_throw()?,
+        (None, false) => TchTensor::f_rand(shape.as_slice(), (kind, device)).or_throw()?,
+        (None, true) => TchTensor::f_randn(shape.as_slice(), (kind, device)).or_throw()?,
+    };
+    Ok(Tensor::new(out))
+}
+
 #[napi(catch_unwind)]
 pub fn rand(
     shape: Vec<i64>,
@@ -73,12 +90,7 @@ pub fn rand(
     device: Option<String>,
     generator: Option<&NativeGenerator>,
 ) -> Result<Tensor> {
-    let (kind, device) = options(dtype, device, Kind::Float)?;
-    let out = match generator {
-        Some(g) => g.inner.rand(&shape, kind, device).or_throw()?,
-        None => TchTensor::f_rand(shape.as_slice(), (kind, device)).or_throw()?,
-    };
-    Ok(Tensor::new(out))
+    random_floats(shape, dtype, device, generator, false)
 }
 
 #[napi(catch_unwind)]
@@ -88,12 +100,7 @@ pub fn randn(
     device: Option<String>,
     generator: Option<&NativeGenerator>,
 ) -> Result<Tensor> {
-    let (kind, device) = options(dtype, device, Kind::Float)?;
-    let out = match generator {
-        Some(g) => g.inner.randn(&shape, kind, device).or_throw()?,
-        None => TchTensor::f_randn(shape.as_slice(), (kind, device)).or_throw()?,
-    };
-    Ok(Tensor::new(out))
+    random_floats(shape, dtype, device, generator, true)
 }
 
 #[napi(catch_unwind)]

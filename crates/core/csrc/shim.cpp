@@ -87,12 +87,14 @@ char *tts_randint(at::Tensor **out, int64_t low, int64_t high, const int64_t *si
   });
 }
 
-char *tts_rand(at::Tensor **out, const int64_t *size, int dims, at::Generator *g, int kind, int device) {
-  return guard([&] { *out = new at::Tensor(at::rand(at::IntArrayRef(size, dims), *g, options(kind, device))); });
-}
-
-char *tts_randn(at::Tensor **out, const int64_t *size, int dims, at::Generator *g, int kind, int device) {
-  return guard([&] { *out = new at::Tensor(at::randn(at::IntArrayRef(size, dims), *g, options(kind, device))); });
+// torch.rand (uniform on [0, 1)) or, with `normal`, torch.randn.
+char *tts_rand(at::Tensor **out, const int64_t *size, int dims, at::Generator *g, int kind, int device,
+               int normal) {
+  return guard([&] {
+    at::IntArrayRef shape(size, dims);
+    *out = new at::Tensor(normal ? at::randn(shape, *g, options(kind, device))
+                                 : at::rand(shape, *g, options(kind, device)));
+  });
 }
 
 char *tts_multinomial(at::Tensor **out, at::Tensor *weights, int64_t samples, int replacement,

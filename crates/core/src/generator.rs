@@ -90,7 +90,8 @@ impl Generator {
         })
     }
 
-    pub fn rand(&self, size: &[i64], kind: Kind, device: Device) -> Result<Tensor> {
+    /// `torch.rand` (uniform on [0, 1)), or `torch.randn` when `normal`.
+    pub fn rand(&self, size: &[i64], kind: Kind, device: Device, normal: bool) -> Result<Tensor> {
         output(|out| unsafe {
             shim::tts_rand(
                 out,
@@ -99,19 +100,7 @@ impl Generator {
                 self.raw,
                 kind_code(kind),
                 device_code(device),
-            )
-        })
-    }
-
-    pub fn randn(&self, size: &[i64], kind: Kind, device: Device) -> Result<Tensor> {
-        output(|out| unsafe {
-            shim::tts_randn(
-                out,
-                size.as_ptr(),
-                size.len() as i32,
-                self.raw,
-                kind_code(kind),
-                device_code(device),
+                i32::from(normal),
             )
         })
     }

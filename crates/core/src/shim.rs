@@ -36,14 +36,7 @@ extern "C" {
         g: *mut c_void,
         kind: c_int,
         device: c_int,
-    ) -> *mut c_char;
-    pub fn tts_randn(
-        out: *mut *mut C_tensor,
-        size: *const i64,
-        dims: c_int,
-        g: *mut c_void,
-        kind: c_int,
-        device: c_int,
+        normal: c_int,
     ) -> *mut c_char;
     pub fn tts_multinomial(
         out: *mut *mut C_tensor,
