@@ -5,11 +5,20 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tch::Tensor as TchTensor;
 use torchts_core::hold::{self, Access};
-use torchts_core::optim::{Adam, AdamConfig, AdamState, Optimizer, Sgd, SgdConfig};
+use torchts_core::optim::{
+    Adadelta, Adagrad, Adam, AdamConfig, AdamState, Adamax, Nadam, Optimizer, Radam, Rmsprop, Sgd,
+    SgdConfig,
+};
 
 pub enum Engine {
     Adam(Adam),
     Sgd(Sgd),
+    Rmsprop(Rmsprop),
+    Adagrad(Adagrad),
+    Adadelta(Adadelta),
+    Adamax(Adamax),
+    Nadam(Nadam),
+    Radam(Radam),
 }
 
 impl Engine {
@@ -17,6 +26,12 @@ impl Engine {
         match self {
             Engine::Adam(a) => a,
             Engine::Sgd(s) => s,
+            Engine::Rmsprop(o) => o,
+            Engine::Adagrad(o) => o,
+            Engine::Adadelta(o) => o,
+            Engine::Adamax(o) => o,
+            Engine::Nadam(o) => o,
+            Engine::Radam(o) => o,
         }
     }
 }
@@ -206,3 +221,13 @@ fn state_copy(t: &TchTensor, param: &TchTensor, index: u32, name: &str) -> Resul
         .and_then(|t| t.f_detach_copy())
         .or_throw()
 }
+
+// One file per optimizer added after Adam and SGD: its factory,
+// configure_* and state accessors, in `#[napi] impl NativeOptimizer` blocks
+// (declared after the struct: napi's macro must have parsed it first).
+mod adadelta;
+mod adagrad;
+mod adamax;
+mod nadam;
+mod radam;
+mod rmsprop;

@@ -1,9 +1,21 @@
 //! Optimizers with the update math of PyTorch-Python's default CPU path
-//! (the single-tensor implementations in torch/optim/adam.py and sgd.py).
+//! (the single-tensor implementations in torch/optim/<name>.py).
+mod adadelta;
+mod adagrad;
 mod adam;
+mod adamax;
+mod nadam;
+mod radam;
+mod rmsprop;
 mod sgd;
 
+pub use adadelta::{Adadelta, AdadeltaConfig, AdadeltaState};
+pub use adagrad::{Adagrad, AdagradConfig, AdagradState};
 pub use adam::{Adam, AdamConfig, AdamState};
+pub use adamax::{Adamax, AdamaxConfig, AdamaxState};
+pub use nadam::{Nadam, NadamConfig, NadamState};
+pub use radam::{Radam, RadamConfig, RadamState};
+pub use rmsprop::{Rmsprop, RmspropConfig, RmspropState};
 pub use sgd::{Sgd, SgdConfig};
 
 use crate::Result;
@@ -88,6 +100,24 @@ pub(crate) fn addcdiv_value_(
     } else {
         input.f_addcdiv_(&t1.f_mul_scalar(value)?, t2)?
     };
+    Ok(())
+}
+
+/// `step += 1` on PyTorch's step counter, a float32 tensor: counts past 2^24
+/// stop at the float32 value PyTorch would hold.
+pub(crate) fn next_step(step: f64) -> f64 {
+    f64::from(step as f32 + 1.0)
+}
+
+/// `0 <= beta < 1` for both betas, with torch/optim's messages.
+pub(crate) fn check_betas(beta1: f64, beta2: f64) -> Result<()> {
+    for (index, beta) in [beta1, beta2].into_iter().enumerate() {
+        if !(0.0..1.0).contains(&beta) {
+            return Err(crate::Error::invalid(format!(
+                "Invalid beta parameter at index {index}: {beta}"
+            )));
+        }
+    }
     Ok(())
 }
 
