@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor, zeros } from '../ts/creation';
 import { TorchError } from '../ts/errors';
+import { fit } from '../ts/train';
 import { Tensor } from '../ts/tensor';
 import * as nn from '../ts/nn';
 import * as optim from '../ts/optim';
@@ -121,6 +122,17 @@ describe('optimizers match PyTorch step for step (bit-identical parameters)', ()
     const { params, ...hyper } = sd.paramGroups[0]!;
     expect(params).toEqual([0, 1, 2, 3]);
     expect(hyper).toEqual(tsOptions(c.state_dict.param_groups[0]!));
+  });
+});
+
+describe('the engine\'s training loop (fit, fused) steps these optimizers too', () => {
+  it.each(['RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'NAdam', 'RAdam'] as const)('%s: full-batch fit gives PyTorch\'s parameters', (name) => {
+    const c = fx.cases.filter((k) => k.optimizer === name).at(-1)!;
+    const model = problemModel();
+    const optimizer = makeOptimizer(name, model.parameters(), tsOptions(c.options));
+    const history = fit(model, { optimizer, criterion: new nn.MSELoss(), xTrain: x, yTrain: y, epochs: fx.steps, batchSize: 6, shuffle: false, evaluate: false, mode: 'fused' });
+    expect(history.map((r) => r.trainLoss)).toEqual(c.steps.map((s) => s.loss));
+    expectParams(model, c.steps.at(-1)!.params, `${label(c)} fused`);
   });
 });
 
