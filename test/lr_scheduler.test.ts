@@ -342,7 +342,8 @@ describe('python_math: cos and pow rounded to the nearest double', () => {
     const v8 = samples.filter(([x, want]) => Math.cos(x) !== want);
     expect(ours.length, `${ours.length} of ${samples.length} differ`).toBeLessThanOrEqual(samples.length / 200);
     for (const [x, want] of ours) expect(ulps(cos(x), want), `cos(${x})`).toBeLessThanOrEqual(1);
-    expect(v8.length, 'Math.cos misses the nearest double more often').toBeGreaterThan(ours.length);
+    // How often V8's own Math.cos misses depends on the Node release (not asserted).
+    console.info(`cos: ${ours.length} of ${samples.length} differ from CPython here, ${v8.length} with Math.cos`);
   });
 
   it("pow: CPython's float ** float, likewise", () => {
@@ -351,6 +352,7 @@ describe('python_math: cos and pow rounded to the nearest double', () => {
     const v8 = samples.filter(([x, y, want]) => x ** y !== want);
     expect(ours.length, `${ours.length} of ${samples.length} differ`).toBeLessThanOrEqual(samples.length / 200);
     for (const [x, y, want] of ours) expect(ulps(pow(x, y), want), `${x} ** ${y}`).toBeLessThanOrEqual(1);
-    expect(v8.length, 'Math.pow misses the nearest double more often').toBeGreaterThan(ours.length);
+    // Node 20's Math.pow misses CPython in 177 of these samples, Node 24's in 1 (not asserted).
+    console.info(`pow: ${ours.length} of ${samples.length} differ from CPython here, ${v8.length} with **`);
   });
 });
