@@ -6,6 +6,7 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/nn_ops.cpp");
     let libtorch = PathBuf::from(
         std::env::var("LIBTORCH")
             .expect("LIBTORCH names libtorch's directory (scripts/cargo.mjs sets it)"),
@@ -15,6 +16,7 @@ fn main() {
     build
         .cpp(true)
         .file("csrc/shim.cpp")
+        .file("csrc/nn_ops.cpp")
         .include(&include)
         .include(include.join("torch/csrc/api/include"))
         .warnings(false);

@@ -96,3 +96,176 @@ export class Sequential extends Module {
     return x as Tensor;
   }
 }
+
+/** Python's `_addindent` for a child's repr. */
+function indentChild(text: string): string {
+  const lines = text.split('\n');
+  return lines.length === 1 ? text : [lines[0], ...lines.slice(1).map((l) => `  ${l}`)].join('\n');
+}
+
+/**
+ * Holds submodules in a list, registered as "0", "1", …; it has no forward
+ * (iterate it in yours).
+ *
+ * @example
+ * class Net extends nn.Module {
+ *   blocks = new nn.ModuleList([new nn.Linear(4, 4), new nn.ReLU()]);
+ *   forward(x: Tensor) { for (const b of this.blocks) x = b.forward(x) as Tensor; return x; }
+ * }
+ */
+export class ModuleList extends Module {
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    this.extend(modules);
+  }
+
+  get length(): number {
+    return this._modules.size;
+  }
+
+  private items(): Module[] {
+    return [...this._modules.values()] as Module[];
+  }
+
+  /** `list.at(i)` is Python's `list[i]` (negative indices count from the end). */
+  at(index: number): Module {
+    const items = this.items();
+    const i = index < 0 ? index + items.length : index;
+    if (!Number.isInteger(i) || i < 0 || i >= items.length) throw argumentError(`index ${index} is out of range`);
+    return items[i]!;
+  }
+
+  /** `list[i] = module`. */
+  set(index: number, module: Module): void {
+    const i = index < 0 ? index + this.length : index;
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw argumentError(`index ${index} is out of range`);
+    this.registerModule(String(i), checkModule(module));
+  }
+
+  append(module: Module): this {
+    this.registerModule(String(this._modules.size), checkModule(module));
+    return this;
+  }
+
+  extend(modules: Iterable<Module>): this {
+    if (modules === null || typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+      throw new TypeError(`ModuleList.extend should be called with an iterable, but got ${typeof modules}`);
+    }
+    for (const m of modules) this.append(m);
+    return this;
+  }
+
+  /** Inserts before `index`, renumbering the rest. */
+  insert(index: number, module: Module): void {
+    const items = this.items();
+    const i = Math.max(0, Math.min(items.length, index < 0 ? index + items.length : index));
+    items.splice(i, 0, checkModule(module));
+    this.renumber(items);
+  }
+
+  /** Removes and returns the module at `index` (the rest renumbered). */
+  pop(index = -1): Module {
+    const items = this.items();
+    const m = this.at(index);
+    items.splice(items.indexOf(m, index < 0 ? index + items.length : index), 1);
+    this.renumber(items);
+    return m;
+  }
+
+  private renumber(items: Module[]): void {
+    this._modules.clear();
+    items.forEach((m, i) => this.registerModule(String(i), m));
+  }
+
+  *[Symbol.iterator](): Iterator<Module> {
+    yield* this.items();
+  }
+
+  /** PyTorch's ModuleList repr: runs of identical children print once, as `(0-2): 3 x ReLU()`. */
+  override toString(): string {
+    const reprs = this.items().map((m) => m.toString());
+    if (reprs.length === 0) return `${this.constructor.name}()`;
+    const blocks: { start: number; end: number; repr: string }[] = [];
+    reprs.forEach((r, i) => {
+      const last = blocks[blocks.length - 1];
+      if (last && last.repr === r) last.end = i;
+      else blocks.push({ start: i, end: i, repr: r });
+    });
+    const lines = blocks.map(({ start, end, repr }) =>
+      indentChild(start === end ? `(${start}): ${repr}` : `(${start}-${end}): ${end - start + 1} x ${repr}`));
+    return `${this.constructor.name}(\n  ${lines.join('\n  ')}\n)`;
+  }
+}
+
+function checkModule(m: unknown): Module {
+  if (!(m instanceof Module)) throw new TypeError(`${String(m)} is not a Module subclass`);
+  return m;
+}
+
+/**
+ * Holds submodules by name, in insertion order (Python's ModuleDict); it has
+ * no forward.
+ *
+ * @example
+ * const heads = new nn.ModuleDict({ cls: new nn.Linear(8, 3), reg: new nn.Linear(8, 1) });
+ * heads.get('cls').forward(x);
+ */
+export class ModuleDict extends Module {
+  constructor(modules: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]> = {}) {
+    super();
+    this.update(modules);
+  }
+
+  get length(): number {
+    return this._modules.size;
+  }
+
+  get(key: string): Module {
+    const m = this._modules.get(key);
+    if (!m) throw argumentError(`KeyError: '${key}'`);
+    return m;
+  }
+
+  set(key: string, module: Module): void {
+    this.registerModule(key, checkModule(module));
+  }
+
+  has(key: string): boolean {
+    return this._modules.has(key);
+  }
+
+  /** Removes `key` and returns its module. */
+  pop(key: string): Module {
+    const m = this.get(key);
+    this._modules.delete(key);
+    return m;
+  }
+
+  clear(): void {
+    this._modules.clear();
+  }
+
+  update(modules: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]>): void {
+    const entries = modules instanceof Map || typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+      ? [...(modules as Iterable<[string, Module]>)]
+      : Object.entries(modules as Record<string, Module>);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  keys(): string[] {
+    return [...this._modules.keys()];
+  }
+
+  values(): Module[] {
+    return [...this._modules.values()] as Module[];
+  }
+
+  items(): [string, Module][] {
+    return [...this._modules] as [string, Module][];
+  }
+
+  /** Iterates the keys, as Python's dict does. */
+  *[Symbol.iterator](): Iterator<string> {
+    yield* this._modules.keys();
+  }
+}

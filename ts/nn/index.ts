@@ -1,10 +1,15 @@
 // torch.nn
 export { Module, type StateDict, type LoadStateDictResult, type ForwardAsyncOptions } from './module';
 export { Parameter } from './parameter';
-export { Sequential } from './container';
+export { Sequential, ModuleList, ModuleDict } from './container';
 export { Linear, Identity, type LinearOptions } from './linear';
-export { ReLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activation';
+export { ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, LeakyReLU, SiLU, ELU, Softplus, Hardtanh } from './activation';
 export { Dropout } from './dropout';
-export { Flatten } from './flatten';
+export { Flatten, Unflatten } from './flatten';
+export { Conv1d, Conv2d, type ConvLayerOptions } from './conv';
+export { MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling';
+export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batchnorm';
+export { LayerNorm, type LayerNormOptions } from './normalization';
+export { Embedding, type EmbeddingLayerOptions } from './sparse';
 export { Loss, CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss';
 export * as functional from './functional';

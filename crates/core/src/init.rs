@@ -45,6 +45,29 @@ pub fn linear_reset_parameters(weight: &mut Tensor, bias: Option<&mut Tensor>) -
     Ok(())
 }
 
+/// `nn.Conv*d.reset_parameters`: as Linear's, except that the bias is left
+/// as it is when fan_in is 0 (PyTorch skips it).
+pub fn conv_reset_parameters(weight: &mut Tensor, bias: Option<&mut Tensor>) -> Result<()> {
+    kaiming_uniform_(weight, 5.0f64.sqrt())?;
+    let fan_in = fan_in(weight);
+    if let (Some(bias), true) = (bias, fan_in != 0) {
+        let bound = 1.0 / (fan_in as f64).sqrt();
+        let _guard = tch::no_grad_guard();
+        let _ = bias.f_uniform_(-bound, bound)?;
+    }
+    Ok(())
+}
+
+/// `nn.Embedding.reset_parameters`: N(0, 1), then the padding row zeroed.
+pub fn embedding_reset_parameters(weight: &mut Tensor, padding_idx: Option<i64>) -> Result<()> {
+    let _guard = tch::no_grad_guard();
+    let _ = weight.f_normal_(0.0, 1.0)?;
+    if let Some(idx) = padding_idx {
+        let _ = weight.f_select(0, idx)?.f_fill_(0.0)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

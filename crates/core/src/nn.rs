@@ -4,6 +4,8 @@
 use crate::{Error, Result};
 use tch::{Kind, Tensor};
 
+pub mod functional;
+
 // Adding a built-in layer: a variant here, its arms in this file, and its
 // TS class's `_layerSpecs`.
 /// A built-in layer as JavaScript describes it: plain data. Its parameters
@@ -11,22 +13,106 @@ use tch::{Kind, Tensor};
 #[cfg_attr(feature = "napi", napi_derive::napi(discriminant = "type"))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LayerSpec {
-    Linear { bias: bool },
+    Linear {
+        bias: bool,
+    },
     ReLU,
     Sigmoid,
     Tanh,
     Identity,
-    Softmax { dim: i64 },
-    LogSoftmax { dim: i64 },
-    Flatten { start_dim: i64, end_dim: i64 },
-    Dropout { p: f64 },
+    Softmax {
+        dim: i64,
+    },
+    LogSoftmax {
+        dim: i64,
+    },
+    Flatten {
+        start_dim: i64,
+        end_dim: i64,
+    },
+    Dropout {
+        p: f64,
+    },
+    /// nn.Conv1d / nn.Conv2d (by the kernel's length); takes weight, then bias.
+    Conv {
+        in_channels: i64,
+        out_channels: i64,
+        kernel_size: Vec<i64>,
+        stride: Vec<i64>,
+        padding: Vec<i64>,
+        /// 'same' or 'valid' when padding was given as a string.
+        padding_string: Option<String>,
+        dilation: Vec<i64>,
+        groups: i64,
+        bias: bool,
+    },
+    /// nn.MaxPool1d / nn.MaxPool2d (by the kernel's length).
+    MaxPool {
+        kernel_size: Vec<i64>,
+        stride: Vec<i64>,
+        padding: Vec<i64>,
+        dilation: Vec<i64>,
+        ceil_mode: bool,
+    },
+    AvgPool2d {
+        kernel_size: Vec<i64>,
+        stride: Vec<i64>,
+        padding: Vec<i64>,
+        ceil_mode: bool,
+        count_include_pad: bool,
+        divisor_override: Option<i64>,
+    },
+    /// A missing size keeps the input's size in that dim.
+    AdaptiveAvgPool2d {
+        output_size: Vec<Option<i64>>,
+    },
+    /// Takes weight, then bias, when elementwise_affine (bias only if `bias`).
+    LayerNorm {
+        normalized_shape: Vec<i64>,
+        eps: f64,
+        elementwise_affine: bool,
+        bias: bool,
+    },
+    /// Takes the weight; `padding_idx` is already normalised (-1: none).
+    Embedding {
+        padding_idx: i64,
+        scale_grad_by_freq: bool,
+    },
+    GELU {
+        approximate: String,
+    },
+    LeakyReLU {
+        negative_slope: f64,
+    },
+    SiLU,
+    ELU {
+        alpha: f64,
+    },
+    Softplus {
+        beta: f64,
+        threshold: f64,
+    },
+    Hardtanh {
+        min_val: f64,
+        max_val: f64,
+    },
+    Unflatten {
+        dim: i64,
+        sizes: Vec<i64>,
+    },
 }
 
 impl LayerSpec {
     /// How many parameter tensors the layer takes.
     pub fn parameter_count(&self) -> usize {
         match self {
-            LayerSpec::Linear { bias } => 1 + usize::from(*bias),
+            LayerSpec::Linear { bias } | LayerSpec::Conv { bias, .. } => 1 + usize::from(*bias),
+            LayerSpec::LayerNorm {
+                elementwise_affine,
+                bias,
+                ..
+            } => usize::from(*elementwise_affine) * (1 + usize::from(*bias)),
+            LayerSpec::Embedding { .. } => 1,
             _ => 0,
         }
     }
@@ -35,9 +121,74 @@ impl LayerSpec {
     pub fn validate(&self) -> Result<()> {
         match self {
             LayerSpec::Dropout { p } => check_dropout_probability(*p),
+            LayerSpec::Conv {
+                in_channels,
+                out_channels,
+                kernel_size,
+                stride,
+                padding,
+                padding_string,
+                dilation,
+                groups,
+                ..
+            } => check_conv(
+                *in_channels,
+                *out_channels,
+                [kernel_size, stride, padding, dilation],
+                padding_string.as_deref(),
+                *groups,
+            ),
+            LayerSpec::Hardtanh { min_val, max_val } if max_val <= min_val => Err(Error::invalid(
+                format!("Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})"),
+            )),
             _ => Ok(()),
         }
     }
+}
+
+/// nn.Conv's constructor checks (`_ConvNd.__init__`), with PyTorch's messages.
+fn check_conv(
+    in_channels: i64,
+    out_channels: i64,
+    sizes: [&Vec<i64>; 4],
+    padding_string: Option<&str>,
+    groups: i64,
+) -> Result<()> {
+    let [kernel_size, stride, padding, dilation] = sizes;
+    if groups <= 0 {
+        return Err(Error::invalid("groups must be a positive integer"));
+    }
+    if in_channels % groups != 0 {
+        return Err(Error::invalid("in_channels must be divisible by groups"));
+    }
+    if out_channels % groups != 0 {
+        return Err(Error::invalid("out_channels must be divisible by groups"));
+    }
+    match padding_string {
+        None | Some("valid") => {}
+        Some("same") => {
+            if stride.iter().any(|&s| s != 1) {
+                return Err(Error::invalid(
+                    "padding='same' is not supported for strided convolutions",
+                ));
+            }
+        }
+        Some(other) => {
+            return Err(Error::invalid(format!(
+                "Invalid padding string '{other}', should be one of {{'same', 'valid'}}"
+            )))
+        }
+    }
+    let dims = kernel_size.len();
+    if !(1..=2).contains(&dims)
+        || [stride, dilation].iter().any(|v| v.len() != dims)
+        || (padding_string.is_none() && padding.len() != dims)
+    {
+        return Err(Error::invalid(format!(
+            "conv: kernel_size, stride, padding and dilation must each have 1 or 2 elements alike, got {kernel_size:?}, {stride:?}, {padding:?}, {dilation:?}"
+        )));
+    }
+    Ok(())
 }
 
 /// nn.Dropout's check, with its message.
@@ -107,6 +258,75 @@ impl Layer {
             LayerSpec::LogSoftmax { dim } => x.f_log_softmax(*dim, None::<Kind>)?,
             LayerSpec::Flatten { start_dim, end_dim } => x.f_flatten(*start_dim, *end_dim)?,
             LayerSpec::Dropout { p } => x.f_dropout(*p, training)?,
+            LayerSpec::Conv {
+                stride,
+                padding,
+                padding_string,
+                dilation,
+                groups,
+                ..
+            } => functional::conv(
+                x,
+                &self.params[0],
+                self.params.get(1),
+                stride,
+                padding,
+                padding_string.as_deref(),
+                dilation,
+                *groups,
+            )?,
+            LayerSpec::MaxPool {
+                kernel_size,
+                stride,
+                padding,
+                dilation,
+                ceil_mode,
+            } => functional::max_pool(x, kernel_size, stride, padding, dilation, *ceil_mode)?,
+            LayerSpec::AvgPool2d {
+                kernel_size,
+                stride,
+                padding,
+                ceil_mode,
+                count_include_pad,
+                divisor_override,
+            } => functional::avg_pool2d(
+                x,
+                kernel_size,
+                stride,
+                padding,
+                *ceil_mode,
+                *count_include_pad,
+                *divisor_override,
+            )?,
+            LayerSpec::AdaptiveAvgPool2d { output_size } => {
+                functional::adaptive_avg_pool2d(x, output_size)?
+            }
+            LayerSpec::LayerNorm {
+                normalized_shape,
+                eps,
+                ..
+            } => functional::layer_norm(
+                x,
+                normalized_shape,
+                self.params.first(),
+                self.params.get(1),
+                *eps,
+            )?,
+            LayerSpec::Embedding {
+                padding_idx,
+                scale_grad_by_freq,
+            } => {
+                functional::embedding(x, &self.params[0], *padding_idx, *scale_grad_by_freq, false)?
+            }
+            LayerSpec::GELU { approximate } => functional::gelu(x, approximate)?,
+            LayerSpec::LeakyReLU { negative_slope } => functional::leaky_relu(x, *negative_slope)?,
+            LayerSpec::SiLU => functional::silu(x)?,
+            LayerSpec::ELU { alpha } => functional::elu(x, *alpha)?,
+            LayerSpec::Softplus { beta, threshold } => functional::softplus(x, *beta, *threshold)?,
+            LayerSpec::Hardtanh { min_val, max_val } => {
+                functional::hardtanh(x, *min_val, *max_val)?
+            }
+            LayerSpec::Unflatten { dim, sizes } => x.f_unflatten(*dim, sizes.as_slice())?,
         })
     }
 
