@@ -11,5 +11,8 @@ export { MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling';
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batchnorm';
 export { LayerNorm, type LayerNormOptions } from './normalization';
 export { Embedding, type EmbeddingLayerOptions } from './sparse';
-export { Loss, CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss';
+export {
+  Loss, CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, BCELoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,
+  SoftMarginLoss, PoissonNLLLoss, CosineEmbeddingLoss, MarginRankingLoss, GaussianNLLLoss,
+} from './loss';
 export * as functional from './functional';

@@ -1,6 +1,7 @@
 //! Losses as JavaScript describes them (LossSpec) and as the engine runs
 //! them (Loss), with PyTorch's options, checks and messages. The eager API
 //! (one native call per loss) and the training loop run the same code.
+use crate::scalar::number_tensor;
 use crate::{Error, Result};
 use tch::{Device, Kind, Reduction, Tensor};
 
@@ -35,12 +36,76 @@ pub enum LossSpec {
     BceWithLogits {
         reduction: String,
     },
+    /// `binary_cross_entropy`: probabilities in [0, 1] against targets of the same size.
+    Bce {
+        reduction: String,
+    },
+    L1 {
+        reduction: String,
+    },
+    SmoothL1 {
+        reduction: String,
+        beta: f64,
+    },
+    Huber {
+        reduction: String,
+        delta: f64,
+    },
+    /// `kl_div`; the reduction may also be `batchmean` (sum over batch size).
+    KlDiv {
+        reduction: String,
+        log_target: bool,
+    },
+    SoftMargin {
+        reduction: String,
+    },
+    PoissonNll {
+        reduction: String,
+        log_input: bool,
+        full: bool,
+        eps: f64,
+    },
+}
+
+impl LossSpec {
+    fn reduction_name(&self) -> &str {
+        match self {
+            LossSpec::CrossEntropy { reduction, .. }
+            | LossSpec::Nll { reduction, .. }
+            | LossSpec::Mse { reduction }
+            | LossSpec::BceWithLogits { reduction }
+            | LossSpec::Bce { reduction }
+            | LossSpec::L1 { reduction }
+            | LossSpec::SmoothL1 { reduction, .. }
+            | LossSpec::Huber { reduction, .. }
+            | LossSpec::KlDiv { reduction, .. }
+            | LossSpec::SoftMargin { reduction }
+            | LossSpec::PoissonNll { reduction, .. } => reduction,
+        }
+    }
+
+    /// Losses whose PyTorch function takes `weight`; for Mse, L1 and Huber
+    /// only the functional form does (elementwise weights of input's size).
+    fn takes_weight(&self) -> bool {
+        matches!(
+            self,
+            LossSpec::CrossEntropy { .. }
+                | LossSpec::Nll { .. }
+                | LossSpec::BceWithLogits { .. }
+                | LossSpec::Bce { .. }
+                | LossSpec::Mse { .. }
+                | LossSpec::L1 { .. }
+                | LossSpec::Huber { .. }
+        )
+    }
 }
 
 /// A loss function with PyTorch's options, checked once when made.
 pub struct Loss {
     spec: LossSpec,
     reduction: Reduction,
+    /// KLDivLoss's `batchmean`: the sum divided by the batch size.
+    batchmean: bool,
     weight: Option<Tensor>,
     pos_weight: Option<Tensor>,
 }
@@ -49,11 +114,23 @@ impl Loss {
     /// PyTorch's checks and messages: the reduction name, label smoothing in
     /// [0, 1], and class weights only for the losses that take them.
     pub fn new(spec: LossSpec, weight: Option<Tensor>, pos_weight: Option<Tensor>) -> Result<Loss> {
-        let reduction = match &spec {
-            LossSpec::CrossEntropy { reduction, .. }
-            | LossSpec::Nll { reduction, .. }
-            | LossSpec::Mse { reduction }
-            | LossSpec::BceWithLogits { reduction } => parse_reduction(reduction)?,
+        let batchmean =
+            matches!(spec, LossSpec::KlDiv { .. }) && spec.reduction_name() == "batchmean";
+        let reduction = match spec.reduction_name() {
+            // Python's weighted mse/l1/huber branch names the reduction its own way.
+            name if weight.is_some()
+                && matches!(
+                    spec,
+                    LossSpec::Mse { .. } | LossSpec::L1 { .. } | LossSpec::Huber { .. }
+                )
+                && parse_reduction(name).is_err() =>
+            {
+                return Err(Error::invalid(format!(
+                    "Invalid reduction mode: {name}. Expected one of 'none', 'mean', 'sum'."
+                )))
+            }
+            _ if batchmean => Reduction::Sum,
+            name => parse_reduction(name)?,
         };
         if let LossSpec::CrossEntropy {
             label_smoothing, ..
@@ -65,7 +142,7 @@ impl Loss {
                 )));
             }
         }
-        let takes_weight = !matches!(spec, LossSpec::Mse { .. });
+        let takes_weight = spec.takes_weight();
         let takes_pos_weight = matches!(spec, LossSpec::BceWithLogits { .. });
         if (weight.is_some() && !takes_weight) || (pos_weight.is_some() && !takes_pos_weight) {
             return Err(Error::invalid(format!(
@@ -80,6 +157,7 @@ impl Loss {
         Ok(Loss {
             spec,
             reduction,
+            batchmean,
             weight,
             pos_weight,
         })
@@ -142,13 +220,100 @@ impl Loss {
             LossSpec::Nll { ignore_index, .. } => {
                 input.f_nll_loss(target, weight, self.reduction, ignore_index)?
             }
-            LossSpec::Mse { .. } => input.f_mse_loss(target, self.reduction)?,
+            LossSpec::Mse { .. } => {
+                let size = input.size();
+                let (input, target) = broadcast(input, target)?;
+                match weight {
+                    Some(w) => {
+                        self.weighted(input.f_sub(&target)?.f_pow_tensor_scalar(2)?, w, size)?
+                    }
+                    None => input.f_mse_loss(&target, self.reduction)?,
+                }
+            }
             LossSpec::BceWithLogits { .. } => input.f_binary_cross_entropy_with_logits(
                 target,
                 weight,
                 self.pos_weight.as_ref(),
                 self.reduction,
             )?,
+            LossSpec::Bce { .. } => {
+                if target.size() != input.size() {
+                    return Err(Error::invalid(format!(
+                        "Using a target size ({}) that is different to the input size ({}) is deprecated. Please ensure they have the same size.",
+                        torch_size(&target.size()),
+                        torch_size(&input.size())
+                    )));
+                }
+                let weight = match weight {
+                    Some(w) => Some(w.f_expand(infer_size(&target.size(), &w.size())?, false)?),
+                    None => None,
+                };
+                input.f_binary_cross_entropy(target, weight.as_ref(), self.reduction)?
+            }
+            LossSpec::L1 { .. } => {
+                let size = input.size();
+                let (input, target) = broadcast(input, target)?;
+                match weight {
+                    Some(w) => self.weighted(input.f_sub(&target)?.f_abs()?, w, size)?,
+                    None => input.f_l1_loss(&target, self.reduction)?,
+                }
+            }
+            LossSpec::SmoothL1 { beta, .. } => {
+                let (input, target) = broadcast(input, target)?;
+                if beta == 0.0 {
+                    input.f_l1_loss(&target, self.reduction)?
+                } else {
+                    input.f_smooth_l1_loss(&target, self.reduction, beta)?
+                }
+            }
+            LossSpec::Huber { delta, .. } => {
+                let size = input.size();
+                let (input, target) = broadcast(input, target)?;
+                match weight {
+                    Some(w) => {
+                        check_weight_size(w, &size)?;
+                        let loss = input
+                            .f_huber_loss(&target, Reduction::None, delta)?
+                            .f_mul(w)?;
+                        match self.reduction {
+                            Reduction::None => loss,
+                            Reduction::Sum => loss.f_sum(None::<Kind>)?,
+                            _ => loss.f_mean(None::<Kind>)?,
+                        }
+                    }
+                    None => input.f_huber_loss(&target, self.reduction, delta)?,
+                }
+            }
+            LossSpec::KlDiv { log_target, .. } => {
+                let reduced = input.f_kl_div(target, self.reduction, log_target)?;
+                if self.batchmean && input.dim() != 0 {
+                    let batch = number_tensor(&reduced, input.size()[0] as f64)?;
+                    reduced.f_div(&batch)?
+                } else {
+                    reduced
+                }
+            }
+            LossSpec::SoftMargin { .. } => input.f_soft_margin_loss(target, self.reduction)?,
+            LossSpec::PoissonNll {
+                log_input,
+                full,
+                eps,
+                ..
+            } => input.f_poisson_nll_loss(target, log_input, full, eps, self.reduction)?,
+        })
+    }
+
+    /// Python's weighted mse/l1 branch: elementwise errors times the weight;
+    /// `mean` divides by the weights' sum.
+    fn weighted(&self, errors: Tensor, weight: &Tensor, input_size: Vec<i64>) -> Result<Tensor> {
+        check_weight_size(weight, &input_size)?;
+        let weighted = errors.f_mul(weight)?;
+        Ok(match self.reduction {
+            Reduction::None => weighted,
+            Reduction::Sum => weighted.f_sum(None::<Kind>)?,
+            _ => weighted
+                .f_sum(None::<Kind>)?
+                .f_div(&weight.f_sum(None::<Kind>)?)?,
         })
     }
 
@@ -159,6 +324,155 @@ impl Loss {
             LossSpec::CrossEntropy { .. } | LossSpec::Nll { .. }
         )
     }
+}
+
+/// `cosine_embedding_loss(input1, input2, target, margin)`: its forward takes
+/// three tensors, so it runs eagerly only (fit's loop is (output, target)).
+pub fn cosine_embedding(
+    input1: &Tensor,
+    input2: &Tensor,
+    target: &Tensor,
+    margin: f64,
+    reduction: &str,
+) -> Result<Tensor> {
+    let reduction = parse_reduction(reduction)?;
+    Ok(Tensor::f_cosine_embedding_loss(
+        input1, input2, target, margin, reduction,
+    )?)
+}
+
+/// `margin_ranking_loss(input1, input2, target, margin)`, eager only (three inputs).
+pub fn margin_ranking(
+    input1: &Tensor,
+    input2: &Tensor,
+    target: &Tensor,
+    margin: f64,
+    reduction: &str,
+) -> Result<Tensor> {
+    let reduction = parse_reduction(reduction)?;
+    if input1.dim() != input2.dim() || input1.dim() != target.dim() {
+        return Err(Error::invalid(format!(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: {}, input2: {}, target: {} ",
+            torch_size(&input1.size()),
+            torch_size(&input2.size()),
+            torch_size(&target.size())
+        )));
+    }
+    Ok(Tensor::f_margin_ranking_loss(
+        input1, input2, target, margin, reduction,
+    )?)
+}
+
+/// The variance of `gaussian_nll_loss`: a tensor, or a number for every element.
+pub enum Variance<'a> {
+    Tensor(&'a Tensor),
+    Number(f64),
+}
+
+/// `gaussian_nll_loss(input, target, var)` with Python's op sequence and
+/// messages, eager only (three inputs).
+pub fn gaussian_nll(
+    input: &Tensor,
+    target: &Tensor,
+    var: Variance,
+    full: bool,
+    eps: f64,
+    reduction: &str,
+) -> Result<Tensor> {
+    let negative = || Error::invalid("var has negative entry/entries");
+    let mut var = match var {
+        Variance::Number(v) if v < 0.0 => return Err(negative()),
+        Variance::Number(v) => input.f_ones_like()?.f_mul(&number_tensor(input, v)?)?,
+        Variance::Tensor(v) => {
+            if v.f_lt(0)?.f_any()?.f_int64_value(&[])? != 0 {
+                return Err(negative());
+            }
+            v.shallow_clone()
+        }
+    };
+    let (input_size, var_size) = (input.size(), var.size());
+    if var_size != input_size {
+        let one_mismatch = input_size.len() == var_size.len()
+            && input_size
+                .iter()
+                .zip(&var_size)
+                .filter(|(x, y)| x != y)
+                .map(|(_, y)| *y)
+                .sum::<i64>()
+                == 1;
+        if input_size.len() == var_size.len() + 1 && input_size[..var_size.len()] == var_size[..] {
+            var = var.f_unsqueeze(-1)?; // homoscedastic: one variance per row
+        } else if !one_mismatch {
+            return Err(Error::invalid("var is of incorrect size"));
+        }
+    }
+    if !matches!(reduction, "none" | "mean" | "sum") {
+        return Err(Error::invalid(format!("{reduction} is not valid")));
+    }
+    // Python's var.clone(); libtorch's C API has no plain clone, `to(copy=True)` is one.
+    let mut var = var.f_to_dtype_layout((var.kind(), var.device()), false, true)?;
+    {
+        let _guard = tch::no_grad_guard();
+        let _ = var.f_clamp_min_(eps)?;
+    }
+    let squared = input.f_sub(target)?.f_pow_tensor_scalar(2)?;
+    let sum = var.f_log()?.f_add(&squared.f_div(&var)?)?;
+    let mut loss = sum.f_mul(&number_tensor(&sum, 0.5)?)?;
+    if full {
+        let constant = number_tensor(&loss, 0.5 * (2.0 * std::f64::consts::PI).ln())?;
+        let _ = loss.f_add_(&constant)?;
+    }
+    Ok(match reduction {
+        "mean" => loss.f_mean(None::<Kind>)?,
+        "sum" => loss.f_sum(None::<Kind>)?,
+        _ => loss,
+    })
+}
+
+/// `torch.broadcast_tensors(input, target)`, as Python's regression losses do first.
+fn broadcast(input: &Tensor, target: &Tensor) -> Result<(Tensor, Tensor)> {
+    let mut both = Tensor::f_broadcast_tensors(&[input, target])?;
+    let target = both.pop().expect("two tensors");
+    let input = both.pop().expect("two tensors");
+    Ok((input, target))
+}
+
+fn check_weight_size(weight: &Tensor, input_size: &[i64]) -> Result<()> {
+    if weight.size() != input_size {
+        return Err(Error::invalid("Weights and input must have the same size."));
+    }
+    Ok(())
+}
+
+/// A shape as Python prints it: `torch.Size([2, 3])`.
+pub fn torch_size(size: &[i64]) -> String {
+    let dims: Vec<String> = size.iter().map(i64::to_string).collect();
+    format!("torch.Size([{}])", dims.join(", "))
+}
+
+/// `torch._C._infer_size`: the broadcast shape of two sizes, with libtorch's message.
+pub fn infer_size(a: &[i64], b: &[i64]) -> Result<Vec<i64>> {
+    let ndim = a.len().max(b.len());
+    // Sizes aligned from the right; a missing leading dimension is 1.
+    let at = |size: &[i64], offset: usize| {
+        if offset < size.len() {
+            size[size.len() - 1 - offset]
+        } else {
+            1
+        }
+    };
+    (0..ndim)
+        .map(|i| {
+            let offset = ndim - 1 - i;
+            let (size_a, size_b) = (at(a, offset), at(b, offset));
+            if size_a != size_b && size_a != 1 && size_b != 1 {
+                return Err(Error::invalid(format!(
+                    "The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton dimension {i}"
+                )));
+            }
+            Ok(if size_a == 1 { size_b } else { size_a })
+        })
+        .collect()
 }
 
 /// libtorch checks class indices with an assert whose text names no value
@@ -224,18 +538,32 @@ mod tests {
             reduction: "sum".into(),
         };
         let weight = Tensor::ones([2], (Kind::Float, Device::Cpu));
+        let soft_margin = LossSpec::SoftMargin {
+            reduction: "sum".into(),
+        };
         assert_eq!(
-            Loss::new(mse(), Some(weight), None)
+            Loss::new(soft_margin, Some(weight), None)
                 .err()
                 .unwrap()
                 .to_string(),
-            "Mse { reduction: \"sum\" } takes no weight tensor"
+            "SoftMargin { reduction: \"sum\" } takes no weight tensor"
         );
         let loss = Loss::new(mse(), None, None).unwrap();
         let x = Tensor::from_slice(&[1.0f32, 2.0]);
         let value = loss.forward(&x, &Tensor::zeros([2], (Kind::Float, Device::Cpu)));
         assert_eq!(value.unwrap().double_value(&[]), 5.0);
         assert!(!loss.is_classification());
+    }
+    #[test]
+    fn infer_size_broadcasts_with_libtorchs_message() {
+        assert_eq!(infer_size(&[4, 3], &[3]).unwrap(), vec![4, 3]);
+        assert_eq!(infer_size(&[1], &[2, 1]).unwrap(), vec![2, 1]);
+        assert_eq!(
+            infer_size(&[4, 3], &[5]).err().unwrap().to_string(),
+            "The size of tensor a (3) must match the size of tensor b (5) at non-singleton dimension 1"
+        );
+        assert_eq!(torch_size(&[4, 3]), "torch.Size([4, 3])");
+        assert_eq!(torch_size(&[]), "torch.Size([])");
     }
     #[test]
     fn bad_reduction_is_named() {
