@@ -5,6 +5,8 @@ import { checkNumber, checkOptionalBool, checkOptionalInt, describe } from '../v
 import { argumentError } from '../errors';
 import type { DTypeLike } from '../dtype';
 
+export * from './functional_layers';
+
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface CrossEntropyOptions {
