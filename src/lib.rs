@@ -8,6 +8,7 @@ mod error;
 mod functional;
 mod generator;
 mod inference;
+mod init;
 mod loss;
 mod model;
 mod optim;

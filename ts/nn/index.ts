@@ -16,3 +16,4 @@ export {
   SoftMarginLoss, PoissonNLLLoss, CosineEmbeddingLoss, MarginRankingLoss, GaussianNLLLoss,
 } from './loss';
 export * as functional from './functional';
+export * as init from './init';
