@@ -17,3 +17,4 @@ export {
 } from './loss';
 export * as functional from './functional';
 export * as init from './init';
+export * as utils from './utils';
