@@ -52,6 +52,41 @@ export declare class NativeOptimizer {
   setAdamState(index: number, step: number, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq?: Tensor | undefined | null): void
   momentumBuffer(index: number): Tensor | null
   setMomentumBuffer(index: number, buffer: Tensor): void
+  static adadelta(params: Array<Tensor>, config: AdadeltaConfig): NativeOptimizer
+  /** Replaces every Adadelta hyper-parameter, keeping the state. */
+  configureAdadelta(config: AdadeltaConfig): void
+  adadeltaState(index: number): AdadeltaParamState | null
+  setAdadeltaState(index: number, step: number, squareAvg: Tensor, accDelta: Tensor): void
+  static adagrad(params: Array<Tensor>, config: AdagradConfig): NativeOptimizer
+  /**
+   * Replaces every Adagrad hyper-parameter, keeping the state (the sums
+   * keep the initial_accumulator_value they started from, as in PyTorch).
+   */
+  configureAdagrad(config: AdagradConfig): void
+  /** Every parameter has Adagrad state, from the constructor on. */
+  adagradState(index: number): AdagradParamState | null
+  setAdagradState(index: number, step: number, sum: Tensor): void
+  static adamax(params: Array<Tensor>, config: AdamaxConfig): NativeOptimizer
+  /** Replaces every Adamax hyper-parameter, keeping the state. */
+  configureAdamax(config: AdamaxConfig): void
+  adamaxState(index: number): AdamaxParamState | null
+  setAdamaxState(index: number, step: number, expAvg: Tensor, expInf: Tensor): void
+  static nadam(params: Array<Tensor>, config: NadamConfig): NativeOptimizer
+  /** Replaces every NAdam hyper-parameter, keeping the state. */
+  configureNadam(config: NadamConfig): void
+  nadamState(index: number): NadamParamState | null
+  /** `step` and `mu_product` are rounded to float32, the tensors PyTorch keeps them in. */
+  setNadamState(index: number, step: number, muProduct: number, expAvg: Tensor, expAvgSq: Tensor): void
+  static radam(params: Array<Tensor>, config: RadamConfig): NativeOptimizer
+  /** Replaces every RAdam hyper-parameter, keeping the state. */
+  configureRadam(config: RadamConfig): void
+  radamState(index: number): RadamParamState | null
+  setRadamState(index: number, step: number, expAvg: Tensor, expAvgSq: Tensor): void
+  static rmsprop(params: Array<Tensor>, config: RmspropConfig): NativeOptimizer
+  /** Replaces every RMSprop hyper-parameter, keeping the state. */
+  configureRmsprop(config: RmspropConfig): void
+  rmspropState(index: number): RmspropParamState | null
+  setRmspropState(index: number, step: number, squareAvg: Tensor, momentumBuffer?: Tensor | undefined | null, gradAvg?: Tensor | undefined | null): void
   /**
    * Starts a fit on napi's thread pool. The engine moves into the task
    * (this optimizer reports itself busy until the promise settles), and
@@ -65,6 +100,26 @@ export declare class NativeOptimizer {
 
 export declare function abs(tensor: Tensor): Tensor
 
+/** Adadelta state of one parameter, as torch.optim.Adadelta's state_dict holds it. */
+export interface AdadeltaParamState {
+  step: number
+  squareAvg: Tensor
+  accDelta: Tensor
+}
+
+/** Adagrad state of one parameter, as torch.optim.Adagrad's state_dict holds it. */
+export interface AdagradParamState {
+  step: number
+  sum: Tensor
+}
+
+/** Adamax state of one parameter, as torch.optim.Adamax's state_dict holds it. */
+export interface AdamaxParamState {
+  step: number
+  expAvg: Tensor
+  expInf: Tensor
+}
+
 /** Adam state of one parameter, as torch.optim.Adam's state_dict holds it. */
 export interface AdamParamState {
   step: number
@@ -72,6 +127,9 @@ export interface AdamParamState {
   expAvgSq: Tensor
   maxExpAvgSq?: Tensor
 }
+
+/** `F.adaptive_avg_pool2d`; a null size keeps the input's. */
+export declare function adaptiveAvgPool2d(input: Tensor, outputSize: Array<number | undefined | null>): Tensor
 
 export declare function add(tensor: Tensor, other: Tensor): Tensor
 
@@ -98,7 +156,12 @@ export declare function argmax(tensor: Tensor, dim?: number | undefined | null, 
 
 export declare function argmin(tensor: Tensor, dim?: number | undefined | null, keepdim?: boolean | undefined | null): Tensor
 
+export declare function avgPool2d(input: Tensor, kernelSize: Array<number>, stride: Array<number>, padding: Array<number>, ceilMode: boolean, countIncludePad: boolean, divisorOverride?: number | undefined | null): Tensor
+
 export declare function backward(tensor: Tensor, gradient?: Tensor | undefined | null, retainGraph?: boolean | undefined | null): void
+
+/** `F.batch_norm`: in training the running stats are updated in place. */
+export declare function batchNorm(input: Tensor, runningMean: Tensor | undefined | null, runningVar: Tensor | undefined | null, weight: Tensor | undefined | null, bias: Tensor | undefined | null, training: boolean, momentum: number, eps: number): Tensor
 
 export declare function cat(tensors: Array<Tensor>, dim: number): Tensor
 
@@ -116,9 +179,18 @@ export declare function clone(tensor: Tensor): Tensor
 
 export declare function contiguous(tensor: Tensor): Tensor
 
+/** `F.conv1d`/`F.conv2d` (by the weight's spatial dims); `paddingString` is 'same' or 'valid'. */
+export declare function conv(input: Tensor, weight: Tensor, bias: Tensor | undefined | null, stride: Array<number>, padding: Array<number>, paddingString: string | undefined | null, dilation: Array<number>, groups: number): Tensor
+
+/** nn.Conv*d.reset_parameters, drawing from libtorch's generator as Python does. */
+export declare function convResetParameters(weight: Tensor, bias?: Tensor | undefined | null): void
+
 export declare function copy_(tensor: Tensor, src: Tensor): void
 
 export declare function cos(tensor: Tensor): Tensor
+
+/** `cosine_embedding_loss(input1, input2, target)`: three inputs, so eager only. */
+export declare function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, margin: number, reduction: string): Tensor
 
 export declare function cudaDeviceCount(): number
 
@@ -138,6 +210,9 @@ export declare function detach(tensor: Tensor): Tensor
 
 export declare function device(tensor: Tensor): string
 
+/** `torch.diag(t, diagonal)`. */
+export declare function diag(tensor: Tensor, diagonal: number): Tensor
+
 export declare function dim(tensor: Tensor): number
 
 /** Frees the native memory now; later use throws. */
@@ -151,6 +226,17 @@ export declare function dropout(input: Tensor, p: number, training: boolean): Te
 
 export declare function dtype(tensor: Tensor): string
 
+export declare function elu(input: Tensor, alpha: number): Tensor
+
+/** `F.embedding`; `paddingIdx` is checked and normalised here as Python does. */
+export declare function embedding(input: Tensor, weight: Tensor, paddingIdx: number | undefined | null, scaleGradByFreq: boolean, sparse: boolean): Tensor
+
+/** `F.embedding`'s max_norm: renormalises the rows `input` picks, in place, without grad. */
+export declare function embeddingRenorm(weight: Tensor, input: Tensor, maxNorm: number, normType: number): void
+
+/** nn.Embedding.reset_parameters: N(0, 1), the padding row (normalised) zeroed. */
+export declare function embeddingResetParameters(weight: Tensor, paddingIdx?: number | undefined | null): void
+
 export declare function empty(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
 
 export declare function eq(tensor: Tensor, other: Tensor): Tensor
@@ -158,6 +244,9 @@ export declare function eq(tensor: Tensor, other: Tensor): Tensor
 export declare function eqScalar(tensor: Tensor, other: number): Tensor
 
 export declare function equal(tensor: Tensor, other: Tensor): boolean
+
+/** `torch.erfinv(t)`. */
+export declare function erfinv(tensor: Tensor): Tensor
 
 export declare function exp(tensor: Tensor): Tensor
 
@@ -246,7 +335,15 @@ export declare function full(shape: Array<number>, value: number, dtype?: string
 
 export declare function gather(tensor: Tensor, dim: number, index: Tensor): Tensor
 
+/**
+ * `gaussian_nll_loss(input, target, var)`; `var` is a tensor (`varTensor`)
+ * or one number for every element (`varNumber`).
+ */
+export declare function gaussianNllLoss(input: Tensor, target: Tensor, varTensor: Tensor | undefined | null, varNumber: number | undefined | null, full: boolean, eps: number, reduction: string): Tensor
+
 export declare function ge(tensor: Tensor, other: Tensor): Tensor
+
+export declare function gelu(input: Tensor, approximate: string): Tensor
 
 export declare function geScalar(tensor: Tensor, other: number): Tensor
 
@@ -261,6 +358,8 @@ export declare function gradFnName(tensor: Tensor): string | null
 export declare function gt(tensor: Tensor, other: Tensor): Tensor
 
 export declare function gtScalar(tensor: Tensor, other: number): Tensor
+
+export declare function hardtanh(input: Tensor, minVal: number, maxVal: number): Tensor
 
 /**
  * How a background task holds this tensor's memory: "fitAsync"
@@ -286,9 +385,16 @@ export declare function isnan(tensor: Tensor): Tensor
 /** A Python number: float for floating dtypes, integer otherwise. */
 export declare function item(tensor: Tensor): number
 
+export declare function layerNorm(input: Tensor, normalizedShape: Array<number>, weight: Tensor | undefined | null, bias: Tensor | undefined | null, eps: number): Tensor
+
 export declare function le(tensor: Tensor, other: Tensor): Tensor
 
+export declare function leakyRelu(input: Tensor, negativeSlope: number): Tensor
+
 export declare function leScalar(tensor: Tensor, other: number): Tensor
+
+/** `torch.linalg.qr(t)` (mode 'reduced'): `[Q, R]`. */
+export declare function linalgQr(tensor: Tensor): Array<Tensor>
 
 export declare function linear(input: Tensor, weight: Tensor, bias?: Tensor | undefined | null): Tensor
 
@@ -320,9 +426,18 @@ export declare function ltScalar(tensor: Tensor, other: number): Tensor
 
 export declare function manualSeed(seed: number): void
 
+/** `margin_ranking_loss(input1, input2, target)`: three inputs, so eager only. */
+export declare function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, margin: number, reduction: string): Tensor
+
 export declare function maskedFill(tensor: Tensor, mask: Tensor, value: number): Tensor
 
 export declare function maskedSelect(tensor: Tensor, mask: Tensor): Tensor
+
+/**
+ * `math.erf(x)` exactly as Python computes it (the platform's libm), for
+ * trunc_normal_'s bounds: JavaScript has no erf.
+ */
+export declare function mathErf(x: number): number
 
 export declare function matmul(tensor: Tensor, other: Tensor): Tensor
 
@@ -333,6 +448,9 @@ export declare function maxAll(tensor: Tensor): Tensor
 export declare function maxDim(tensor: Tensor, dim: number, keepdim?: boolean | undefined | null): Array<Tensor>
 
 export declare function maximum(tensor: Tensor, other: Tensor): Tensor
+
+/** `F.max_pool1d`/`F.max_pool2d` (by the kernel's length). */
+export declare function maxPool(input: Tensor, kernelSize: Array<number>, stride: Array<number>, padding: Array<number>, dilation: Array<number>, ceilMode: boolean): Tensor
 
 export declare function mean(tensor: Tensor, dims?: Array<number> | undefined | null, keepdim?: boolean | undefined | null, dtype?: string | undefined | null): Tensor
 
@@ -353,6 +471,14 @@ export declare function mulScalar(tensor: Tensor, other: number): Tensor
 export declare function mulScalar_(tensor: Tensor, value: number): void
 
 export declare function multinomial(input: Tensor, numSamples: number, replacement: boolean, generator?: Generator | undefined | null): Tensor
+
+/** NAdam state of one parameter, as torch.optim.NAdam's state_dict holds it. */
+export interface NadamParamState {
+  step: number
+  muProduct: number
+  expAvg: Tensor
+  expAvgSq: Tensor
+}
 
 export interface NamedTensors {
   names: Array<string>
@@ -381,6 +507,13 @@ export declare function pow(tensor: Tensor, other: Tensor): Tensor
 
 export declare function powScalar(tensor: Tensor, other: number): Tensor
 
+/** RAdam state of one parameter, as torch.optim.RAdam's state_dict holds it. */
+export interface RadamParamState {
+  step: number
+  expAvg: Tensor
+  expAvgSq: Tensor
+}
+
 export declare function rand(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null, generator?: NativeGenerator | undefined | null): Tensor
 
 export declare function randint(low: number, high: number, shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null, generator?: NativeGenerator | undefined | null): Tensor
@@ -404,6 +537,14 @@ export declare function requiresGrad(tensor: Tensor): boolean
 
 export declare function reshape(tensor: Tensor, shape: Array<number>): Tensor
 
+/** RMSprop state of one parameter, as torch.optim.RMSprop's state_dict holds it. */
+export interface RmspropParamState {
+  step: number
+  squareAvg: Tensor
+  momentumBuffer?: Tensor
+  gradAvg?: Tensor
+}
+
 export declare function round(tensor: Tensor): Tensor
 
 export declare function saveSafetensors(names: Array<string>, tensors: Array<Tensor>, path: string): void
@@ -423,12 +564,16 @@ export declare function sigmoid(tensor: Tensor): Tensor
 
 export declare function sign(tensor: Tensor): Tensor
 
+export declare function silu(input: Tensor): Tensor
+
 export declare function sin(tensor: Tensor): Tensor
 
 /** Python's `t[start:end:step]` along `dim` (None ends mean the edges). */
 export declare function slice(tensor: Tensor, dim: number, start?: number | undefined | null, end?: number | undefined | null, step?: number | undefined | null): Tensor
 
 export declare function softmax(tensor: Tensor, dim: number, dtype?: string | undefined | null): Tensor
+
+export declare function softplus(input: Tensor, beta: number, threshold: number): Tensor
 
 export declare function sqrt(tensor: Tensor): Tensor
 
@@ -453,6 +598,8 @@ export declare function to(tensor: Tensor, dtype?: string | undefined | null, de
 
 export declare function transpose(tensor: Tensor, dim0: number, dim1: number): Tensor
 
+export declare function unflatten(input: Tensor, dim: number, sizes: Array<number>): Tensor
+
 export declare function uniform_(tensor: Tensor, from: number, to: number): void
 
 export declare function unsqueeze(tensor: Tensor, dim: number): Tensor
@@ -462,6 +609,12 @@ export declare function unsqueeze(tensor: Tensor, dim: number): Tensor
  * throws), so layers refuse bad values when made, with the engine's checks.
  */
 export declare function validateLayer(spec: LayerSpec): void
+
+/**
+ * `torch.linalg.vector_norm(t, ord)` over every element. tch leaves
+ * linalg_vector_norm out; linalg_norm of the flattened tensor calls it.
+ */
+export declare function vectorNorm(tensor: Tensor, ord: number): Tensor
 
 export declare function view(tensor: Tensor, shape: Array<number>): Tensor
 
@@ -476,6 +629,33 @@ export declare function zero_(tensor: Tensor): void
 export declare function zeroGrad(tensor: Tensor, setToNone: boolean): void
 
 export declare function zeros(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
+
+export interface AdadeltaConfig {
+  lr: number
+  rho: number
+  eps: number
+  weightDecay: number
+  maximize: boolean
+}
+
+export interface AdagradConfig {
+  lr: number
+  lrDecay: number
+  weightDecay: number
+  /** The value every `sum` starts from. */
+  initialAccumulatorValue: number
+  eps: number
+  maximize: boolean
+}
+
+export interface AdamaxConfig {
+  lr: number
+  beta1: number
+  beta2: number
+  eps: number
+  weightDecay: number
+  maximize: boolean
+}
 
 export interface AdamConfig {
   lr: number
@@ -503,6 +683,20 @@ export type LayerSpec =
   | { type: 'LogSoftmax'; dim: number }
   | { type: 'Flatten'; startDim: number; endDim: number }
   | { type: 'Dropout'; p: number }
+  | { type: 'Conv'; inChannels: number; outChannels: number; kernelSize: Array<number>; stride: Array<number>; padding: Array<number>; /** 'same' or 'valid' when padding was given as a string. */
+  paddingString?: string; dilation: Array<number>; groups: number; bias: boolean }
+  | { type: 'MaxPool'; kernelSize: Array<number>; stride: Array<number>; padding: Array<number>; dilation: Array<number>; ceilMode: boolean }
+  | { type: 'AvgPool2d'; kernelSize: Array<number>; stride: Array<number>; padding: Array<number>; ceilMode: boolean; countIncludePad: boolean; divisorOverride?: number }
+  | { type: 'AdaptiveAvgPool2d'; outputSize: Array<number | undefined | null> }
+  | { type: 'LayerNorm'; normalizedShape: Array<number>; eps: number; elementwiseAffine: boolean; bias: boolean }
+  | { type: 'Embedding'; paddingIdx: number; scaleGradByFreq: boolean }
+  | { type: 'GELU'; approximate: string }
+  | { type: 'LeakyReLU'; negativeSlope: number }
+  | { type: 'SiLU' }
+  | { type: 'ELU'; alpha: number }
+  | { type: 'Softplus'; beta: number; threshold: number }
+  | { type: 'Hardtanh'; minVal: number; maxVal: number }
+  | { type: 'Unflatten'; dim: number; sizes: Array<number> }
 
 /**
  * A loss as JavaScript describes it; the class weights (`weight`,
@@ -513,6 +707,47 @@ export type LossSpec =
   | { type: 'Nll'; reduction: string; ignoreIndex: number }
   | { type: 'Mse'; reduction: string }
   | { type: 'BceWithLogits'; reduction: string }
+  | { type: 'Bce'; reduction: string }
+  | { type: 'L1'; reduction: string }
+  | { type: 'SmoothL1'; reduction: string; beta: number }
+  | { type: 'Huber'; reduction: string; delta: number }
+  | { type: 'KlDiv'; reduction: string; logTarget: boolean }
+  | { type: 'SoftMargin'; reduction: string }
+  | { type: 'PoissonNll'; reduction: string; logInput: boolean; full: boolean; eps: number }
+
+export interface NadamConfig {
+  lr: number
+  beta1: number
+  beta2: number
+  eps: number
+  weightDecay: number
+  momentumDecay: number
+  /** Decay the weights directly (as AdamW does) instead of adding to the gradient. */
+  decoupledWeightDecay: boolean
+  maximize: boolean
+}
+
+export interface RadamConfig {
+  lr: number
+  beta1: number
+  beta2: number
+  eps: number
+  weightDecay: number
+  /** Decay the weights directly (as AdamW does) instead of adding to the gradient. */
+  decoupledWeightDecay: boolean
+  maximize: boolean
+}
+
+export interface RmspropConfig {
+  lr: number
+  alpha: number
+  eps: number
+  weightDecay: number
+  momentum: number
+  /** Normalise by the variance estimate (mean of squares minus squared mean). */
+  centered: boolean
+  maximize: boolean
+}
 
 export interface SgdConfig {
   lr: number
