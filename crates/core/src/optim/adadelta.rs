@@ -1,5 +1,5 @@
 //! Adadelta, mirroring `_single_tensor_adadelta` (PyTorch 2.11, CPU default).
-use super::{add_scaled, add_scaled_, addcmul_value_, Optimizer};
+use super::{add_scaled, add_scaled_, addcmul_value_, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -56,21 +56,25 @@ pub struct AdadeltaState {
     pub acc_delta: Tensor,
 }
 
-pub struct Adadelta {
-    pub config: AdadeltaConfig,
-    params: Vec<Tensor>,
-    pub state: Vec<Option<AdadeltaState>>,
-}
+pub type Adadelta = PerParameter<AdadeltaRule>;
 
-impl Adadelta {
-    pub fn new(params: Vec<Tensor>, config: AdadeltaConfig) -> Result<Self> {
-        config.validate()?;
-        let state = params.iter().map(|_| None).collect();
-        Ok(Self {
-            config,
-            params,
-            state,
-        })
+/// Adadelta's update of one parameter.
+pub struct AdadeltaRule;
+
+impl Rule for AdadeltaRule {
+    type Config = AdadeltaConfig;
+    type State = AdadeltaState;
+
+    fn validate(config: &AdadeltaConfig) -> Result<()> {
+        config.validate()
+    }
+
+    fn init(_config: &AdadeltaConfig, param: &Tensor) -> AdadeltaState {
+        AdadeltaState {
+            step: 0.0,
+            square_avg: param.zeros_like(),
+            acc_delta: param.zeros_like(),
+        }
     }
 
     fn update(
@@ -106,28 +110,6 @@ impl Adadelta {
         let _ = state.acc_delta.f_mul_scalar_(rho)?;
         addcmul_value_(&mut state.acc_delta, &delta, &delta, 1.0 - rho)?;
         add_scaled_(param, &delta, -lr)
-    }
-}
-
-impl Optimizer for Adadelta {
-    fn step(&mut self) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        for (param, state) in self.params.iter_mut().zip(self.state.iter_mut()) {
-            if !param.grad().defined() {
-                continue;
-            }
-            let state = state.get_or_insert_with(|| AdadeltaState {
-                step: 0.0,
-                square_avg: param.zeros_like(),
-                acc_delta: param.zeros_like(),
-            });
-            Self::update(&self.config, param, state)?;
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> &[Tensor] {
-        &self.params
     }
 }
 

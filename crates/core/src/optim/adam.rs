@@ -1,5 +1,5 @@
 //! Adam and AdamW, mirroring `_single_tensor_adam` (PyTorch 2.11, CPU default).
-use super::{add_scaled, addcdiv_value_, addcmul_value_, Optimizer};
+use super::{add_scaled, addcdiv_value_, addcmul_value_, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -80,21 +80,30 @@ pub struct AdamState {
     pub max_exp_avg_sq: Option<Tensor>,
 }
 
-pub struct Adam {
-    pub config: AdamConfig,
-    params: Vec<Tensor>,
-    pub state: Vec<Option<AdamState>>,
-}
+pub type Adam = PerParameter<AdamRule>;
 
-impl Adam {
-    pub fn new(params: Vec<Tensor>, config: AdamConfig) -> Result<Self> {
-        config.validate()?;
-        let state = params.iter().map(|_| None).collect();
-        Ok(Self {
-            config,
-            params,
-            state,
-        })
+/// Adam's update of one parameter.
+pub struct AdamRule;
+
+impl Rule for AdamRule {
+    type Config = AdamConfig;
+    type State = AdamState;
+
+    fn validate(config: &AdamConfig) -> Result<()> {
+        config.validate()
+    }
+
+    fn init(config: &AdamConfig, param: &Tensor) -> AdamState {
+        AdamState {
+            step: 0.0,
+            exp_avg: param.zeros_like(),
+            exp_avg_sq: param.zeros_like(),
+            max_exp_avg_sq: if config.amsgrad {
+                Some(param.zeros_like())
+            } else {
+                None
+            },
+        }
     }
 
     fn update(config: &AdamConfig, param: &mut Tensor, state: &mut AdamState) -> Result<()> {
@@ -150,36 +159,10 @@ impl Adam {
     }
 }
 
-impl Optimizer for Adam {
-    fn step(&mut self) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        for (param, state) in self.params.iter_mut().zip(self.state.iter_mut()) {
-            if !param.grad().defined() {
-                continue;
-            }
-            let state = state.get_or_insert_with(|| AdamState {
-                step: 0.0,
-                exp_avg: param.zeros_like(),
-                exp_avg_sq: param.zeros_like(),
-                max_exp_avg_sq: if self.config.amsgrad {
-                    Some(param.zeros_like())
-                } else {
-                    None
-                },
-            });
-            Self::update(&self.config, param, state)?;
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> &[Tensor] {
-        &self.params
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::Optimizer;
     use tch::{Device, Kind};
 
     #[test]

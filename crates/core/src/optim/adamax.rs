@@ -1,5 +1,5 @@
 //! Adamax, mirroring `_single_tensor_adamax` (PyTorch 2.11, CPU default).
-use super::{add_scaled, addcdiv_value_, check_betas, Optimizer};
+use super::{add_scaled, addcdiv_value_, check_betas, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -56,21 +56,25 @@ pub struct AdamaxState {
     pub exp_inf: Tensor,
 }
 
-pub struct Adamax {
-    pub config: AdamaxConfig,
-    params: Vec<Tensor>,
-    pub state: Vec<Option<AdamaxState>>,
-}
+pub type Adamax = PerParameter<AdamaxRule>;
 
-impl Adamax {
-    pub fn new(params: Vec<Tensor>, config: AdamaxConfig) -> Result<Self> {
-        config.validate()?;
-        let state = params.iter().map(|_| None).collect();
-        Ok(Self {
-            config,
-            params,
-            state,
-        })
+/// Adamax's update of one parameter.
+pub struct AdamaxRule;
+
+impl Rule for AdamaxRule {
+    type Config = AdamaxConfig;
+    type State = AdamaxState;
+
+    fn validate(config: &AdamaxConfig) -> Result<()> {
+        config.validate()
+    }
+
+    fn init(_config: &AdamaxConfig, param: &Tensor) -> AdamaxState {
+        AdamaxState {
+            step: 0.0,
+            exp_avg: param.zeros_like(),
+            exp_inf: param.zeros_like(),
+        }
     }
 
     fn update(config: &AdamaxConfig, param: &mut Tensor, state: &mut AdamaxState) -> Result<()> {
@@ -98,28 +102,6 @@ impl Adamax {
         let _ = state.exp_inf.f_maximum_out(&state.exp_inf, &norm)?;
         let clr = lr / (1.0 - beta1.powf(state.step));
         addcdiv_value_(param, &state.exp_avg, &state.exp_inf, -clr)
-    }
-}
-
-impl Optimizer for Adamax {
-    fn step(&mut self) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        for (param, state) in self.params.iter_mut().zip(self.state.iter_mut()) {
-            if !param.grad().defined() {
-                continue;
-            }
-            let state = state.get_or_insert_with(|| AdamaxState {
-                step: 0.0,
-                exp_avg: param.zeros_like(),
-                exp_inf: param.zeros_like(),
-            });
-            Self::update(&self.config, param, state)?;
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> &[Tensor] {
-        &self.params
     }
 }
 

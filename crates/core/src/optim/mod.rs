@@ -121,6 +121,57 @@ pub(crate) fn check_betas(beta1: f64, beta2: f64) -> Result<()> {
     Ok(())
 }
 
+/// One optimizer's math for one parameter: the body of PyTorch's
+/// `_single_tensor_*` loop.
+pub trait Rule {
+    type Config: Copy + Send;
+    type State: Send;
+    /// PyTorch's checks of the hyper-parameters, with its messages.
+    fn validate(config: &Self::Config) -> Result<()>;
+    /// A parameter's state before its first update.
+    fn init(config: &Self::Config, param: &Tensor) -> Self::State;
+    fn update(config: &Self::Config, param: &mut Tensor, state: &mut Self::State) -> Result<()>;
+}
+
+/// An optimizer of one parameter group: its config, its parameters and their
+/// states, made at a parameter's first step as PyTorch makes them. Parameters
+/// whose grad is None are skipped, as PyTorch skips them.
+pub struct PerParameter<R: Rule> {
+    pub config: R::Config,
+    params: Vec<Tensor>,
+    pub state: Vec<Option<R::State>>,
+}
+
+impl<R: Rule> PerParameter<R> {
+    pub fn new(params: Vec<Tensor>, config: R::Config) -> Result<Self> {
+        R::validate(&config)?;
+        let state = params.iter().map(|_| None).collect();
+        Ok(Self {
+            config,
+            params,
+            state,
+        })
+    }
+}
+
+impl<R: Rule> Optimizer for PerParameter<R> {
+    fn step(&mut self) -> Result<()> {
+        let _guard = tch::no_grad_guard();
+        for (param, state) in self.params.iter_mut().zip(self.state.iter_mut()) {
+            if !param.grad().defined() {
+                continue;
+            }
+            let state = state.get_or_insert_with(|| R::init(&self.config, param));
+            R::update(&self.config, param, state)?;
+        }
+        Ok(())
+    }
+
+    fn params(&self) -> &[Tensor] {
+        &self.params
+    }
+}
+
 /// One native step over a parameter group.
 pub trait Optimizer: Send {
     fn step(&mut self) -> Result<()>;

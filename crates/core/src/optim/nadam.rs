@@ -1,5 +1,5 @@
 //! NAdam, mirroring `_single_tensor_nadam` (PyTorch 2.11, CPU default).
-use super::{add_scaled, addcdiv_value_, addcmul_value_, check_betas, Optimizer};
+use super::{add_scaled, addcdiv_value_, addcmul_value_, check_betas, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -68,21 +68,26 @@ pub struct NadamState {
     pub exp_avg_sq: Tensor,
 }
 
-pub struct Nadam {
-    pub config: NadamConfig,
-    params: Vec<Tensor>,
-    pub state: Vec<Option<NadamState>>,
-}
+pub type Nadam = PerParameter<NadamRule>;
 
-impl Nadam {
-    pub fn new(params: Vec<Tensor>, config: NadamConfig) -> Result<Self> {
-        config.validate()?;
-        let state = params.iter().map(|_| None).collect();
-        Ok(Self {
-            config,
-            params,
-            state,
-        })
+/// Nadam's update of one parameter.
+pub struct NadamRule;
+
+impl Rule for NadamRule {
+    type Config = NadamConfig;
+    type State = NadamState;
+
+    fn validate(config: &NadamConfig) -> Result<()> {
+        config.validate()
+    }
+
+    fn init(_config: &NadamConfig, param: &Tensor) -> NadamState {
+        NadamState {
+            step: 0.0,
+            mu_product: 1.0,
+            exp_avg: param.zeros_like(),
+            exp_avg_sq: param.zeros_like(),
+        }
     }
 
     fn update(config: &NadamConfig, param: &mut Tensor, state: &mut NadamState) -> Result<()> {
@@ -131,29 +136,6 @@ impl Nadam {
             &denom,
             (-lr * mu_next) / (1.0 - mu_product_next),
         )
-    }
-}
-
-impl Optimizer for Nadam {
-    fn step(&mut self) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        for (param, state) in self.params.iter_mut().zip(self.state.iter_mut()) {
-            if !param.grad().defined() {
-                continue;
-            }
-            let state = state.get_or_insert_with(|| NadamState {
-                step: 0.0,
-                mu_product: 1.0,
-                exp_avg: param.zeros_like(),
-                exp_avg_sq: param.zeros_like(),
-            });
-            Self::update(&self.config, param, state)?;
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> &[Tensor] {
-        &self.params
     }
 }
 

@@ -1,5 +1,5 @@
 //! RAdam, mirroring `_single_tensor_radam` (PyTorch 2.11, CPU default).
-use super::{add_scaled, add_scaled_, addcmul_value_, check_betas, Optimizer};
+use super::{add_scaled, add_scaled_, addcmul_value_, check_betas, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -58,21 +58,25 @@ pub struct RadamState {
     pub exp_avg_sq: Tensor,
 }
 
-pub struct Radam {
-    pub config: RadamConfig,
-    params: Vec<Tensor>,
-    pub state: Vec<Option<RadamState>>,
-}
+pub type Radam = PerParameter<RadamRule>;
 
-impl Radam {
-    pub fn new(params: Vec<Tensor>, config: RadamConfig) -> Result<Self> {
-        config.validate()?;
-        let state = params.iter().map(|_| None).collect();
-        Ok(Self {
-            config,
-            params,
-            state,
-        })
+/// Radam's update of one parameter.
+pub struct RadamRule;
+
+impl Rule for RadamRule {
+    type Config = RadamConfig;
+    type State = RadamState;
+
+    fn validate(config: &RadamConfig) -> Result<()> {
+        config.validate()
+    }
+
+    fn init(_config: &RadamConfig, param: &Tensor) -> RadamState {
+        RadamState {
+            step: 0.0,
+            exp_avg: param.zeros_like(),
+            exp_avg_sq: param.zeros_like(),
+        }
     }
 
     fn update(config: &RadamConfig, param: &mut Tensor, state: &mut RadamState) -> Result<()> {
@@ -127,28 +131,6 @@ impl Radam {
             bias_corrected_exp_avg.f_mul_scalar(lr)?
         };
         add_scaled_(param, &update, -1.0)
-    }
-}
-
-impl Optimizer for Radam {
-    fn step(&mut self) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        for (param, state) in self.params.iter_mut().zip(self.state.iter_mut()) {
-            if !param.grad().defined() {
-                continue;
-            }
-            let state = state.get_or_insert_with(|| RadamState {
-                step: 0.0,
-                exp_avg: param.zeros_like(),
-                exp_avg_sq: param.zeros_like(),
-            });
-            Self::update(&self.config, param, state)?;
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> &[Tensor] {
-        &self.params
     }
 }
 

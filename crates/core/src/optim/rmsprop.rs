@@ -1,5 +1,5 @@
 //! RMSprop, mirroring `_single_tensor_rmsprop` (PyTorch 2.11, CPU default).
-use super::{add_scaled, add_scaled_, addcdiv_value_, addcmul_value_, Optimizer};
+use super::{add_scaled, add_scaled_, addcdiv_value_, addcmul_value_, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -68,21 +68,26 @@ pub struct RmspropState {
     pub grad_avg: Option<Tensor>,
 }
 
-pub struct Rmsprop {
-    pub config: RmspropConfig,
-    params: Vec<Tensor>,
-    pub state: Vec<Option<RmspropState>>,
-}
+pub type Rmsprop = PerParameter<RmspropRule>;
 
-impl Rmsprop {
-    pub fn new(params: Vec<Tensor>, config: RmspropConfig) -> Result<Self> {
-        config.validate()?;
-        let state = params.iter().map(|_| None).collect();
-        Ok(Self {
-            config,
-            params,
-            state,
-        })
+/// Rmsprop's update of one parameter.
+pub struct RmspropRule;
+
+impl Rule for RmspropRule {
+    type Config = RmspropConfig;
+    type State = RmspropState;
+
+    fn validate(config: &RmspropConfig) -> Result<()> {
+        config.validate()
+    }
+
+    fn init(config: &RmspropConfig, param: &Tensor) -> RmspropState {
+        RmspropState {
+            step: 0.0,
+            square_avg: param.zeros_like(),
+            momentum_buffer: (config.momentum > 0.0).then(|| param.zeros_like()),
+            grad_avg: config.centered.then(|| param.zeros_like()),
+        }
     }
 
     fn update(config: &RmspropConfig, param: &mut Tensor, state: &mut RmspropState) -> Result<()> {
@@ -130,30 +135,6 @@ impl Rmsprop {
         } else {
             addcdiv_value_(param, &grad, &avg, -lr)
         }
-    }
-}
-
-impl Optimizer for Rmsprop {
-    fn step(&mut self) -> Result<()> {
-        let _guard = tch::no_grad_guard();
-        for (param, state) in self.params.iter_mut().zip(self.state.iter_mut()) {
-            if !param.grad().defined() {
-                continue;
-            }
-            let config = &self.config;
-            let state = state.get_or_insert_with(|| RmspropState {
-                step: 0.0,
-                square_avg: param.zeros_like(),
-                momentum_buffer: (config.momentum > 0.0).then(|| param.zeros_like()),
-                grad_avg: config.centered.then(|| param.zeros_like()),
-            });
-            Self::update(config, param, state)?;
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> &[Tensor] {
-        &self.params
     }
 }
 
