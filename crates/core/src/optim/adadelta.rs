@@ -1,5 +1,5 @@
 //! Adadelta, mirroring `_single_tensor_adadelta` (PyTorch 2.11, CPU default).
-use super::{add_scaled, add_scaled_, addcmul_value_, PerParameter, Rule};
+use super::{add_scaled, add_scaled_, addcmul_value_, check_non_negative, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -29,22 +29,13 @@ impl AdadeltaConfig {
     /// The checks and messages of torch/optim/adadelta.py, in its order.
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(
-            self.lr >= 0.0,
-            format!("Invalid learning rate: {}", self.lr),
-        )?;
+        check_non_negative("learning rate", self.lr)?;
         check(
             (0.0..=1.0).contains(&self.rho),
             format!("Invalid rho value: {}", self.rho),
         )?;
-        check(
-            self.eps >= 0.0,
-            format!("Invalid epsilon value: {}", self.eps),
-        )?;
-        check(
-            self.weight_decay >= 0.0,
-            format!("Invalid weight_decay value: {}", self.weight_decay),
-        )
+        check_non_negative("epsilon value", self.eps)?;
+        check_non_negative("weight_decay value", self.weight_decay)
     }
 }
 

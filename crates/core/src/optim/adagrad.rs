@@ -1,5 +1,5 @@
 //! Adagrad, mirroring `_single_tensor_adagrad` (PyTorch 2.11, CPU default).
-use super::{add_scaled, addcdiv_value_, Optimizer};
+use super::{add_scaled, addcdiv_value_, check_non_negative, Optimizer};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -32,18 +32,9 @@ impl AdagradConfig {
     /// The checks and messages of torch/optim/adagrad.py, in its order.
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(
-            self.lr >= 0.0,
-            format!("Invalid learning rate: {}", self.lr),
-        )?;
-        check(
-            self.lr_decay >= 0.0,
-            format!("Invalid lr_decay value: {}", self.lr_decay),
-        )?;
-        check(
-            self.weight_decay >= 0.0,
-            format!("Invalid weight_decay value: {}", self.weight_decay),
-        )?;
+        check_non_negative("learning rate", self.lr)?;
+        check_non_negative("lr_decay value", self.lr_decay)?;
+        check_non_negative("weight_decay value", self.weight_decay)?;
         check(
             self.initial_accumulator_value >= 0.0,
             format!(
@@ -51,10 +42,7 @@ impl AdagradConfig {
                 self.initial_accumulator_value
             ),
         )?;
-        check(
-            self.eps >= 0.0,
-            format!("Invalid epsilon value: {}", self.eps),
-        )
+        check_non_negative("epsilon value", self.eps)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Adam and AdamW, mirroring `_single_tensor_adam` (PyTorch 2.11, CPU default).
-use super::{add_scaled, addcdiv_value_, addcmul_value_, PerParameter, Rule};
+use super::{add_scaled, addcdiv_value_, addcmul_value_, check_non_negative, PerParameter, Rule};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -48,14 +48,8 @@ impl AdamConfig {
     /// The checks and messages of torch/optim/adam.py.
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(
-            self.lr >= 0.0,
-            format!("Invalid learning rate: {}", self.lr),
-        )?;
-        check(
-            self.eps >= 0.0,
-            format!("Invalid epsilon value: {}", self.eps),
-        )?;
+        check_non_negative("learning rate", self.lr)?;
+        check_non_negative("epsilon value", self.eps)?;
         check(
             (0.0..1.0).contains(&self.beta1),
             format!("Invalid beta parameter at index 0: {}", self.beta1),
@@ -64,10 +58,7 @@ impl AdamConfig {
             (0.0..1.0).contains(&self.beta2),
             format!("Invalid beta parameter at index 1: {}", self.beta2),
         )?;
-        check(
-            self.weight_decay >= 0.0,
-            format!("Invalid weight_decay value: {}", self.weight_decay),
-        )
+        check_non_negative("weight_decay value", self.weight_decay)
     }
 }
 

@@ -109,6 +109,15 @@ pub(crate) fn next_step(step: f64) -> f64 {
     f64::from(step as f32 + 1.0)
 }
 
+/// `value >= 0`, else torch/optim's "Invalid {what}: {value}" (NaN fails too).
+pub(crate) fn check_non_negative(what: &str, value: f64) -> Result<()> {
+    if value >= 0.0 {
+        Ok(())
+    } else {
+        Err(crate::Error::invalid(format!("Invalid {what}: {value}")))
+    }
+}
+
 /// `0 <= beta < 1` for both betas, with torch/optim's messages.
 pub(crate) fn check_betas(beta1: f64, beta2: f64) -> Result<()> {
     for (index, beta) in [beta1, beta2].into_iter().enumerate() {

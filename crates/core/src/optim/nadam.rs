@@ -1,6 +1,8 @@
 //! NAdam, mirroring `_single_tensor_nadam` (PyTorch 2.11, CPU default).
-use super::{add_scaled, addcdiv_value_, addcmul_value_, check_betas, PerParameter, Rule};
-use crate::{Error, Result};
+use super::{
+    add_scaled, addcdiv_value_, addcmul_value_, check_betas, check_non_negative, PerParameter, Rule,
+};
+use crate::Result;
 use tch::Tensor;
 
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
@@ -35,24 +37,11 @@ impl Default for NadamConfig {
 impl NadamConfig {
     /// The checks and messages of torch/optim/nadam.py, in its order.
     pub fn validate(&self) -> Result<()> {
-        let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(
-            self.lr >= 0.0,
-            format!("Invalid learning rate: {}", self.lr),
-        )?;
-        check(
-            self.eps >= 0.0,
-            format!("Invalid epsilon value: {}", self.eps),
-        )?;
+        check_non_negative("learning rate", self.lr)?;
+        check_non_negative("epsilon value", self.eps)?;
         check_betas(self.beta1, self.beta2)?;
-        check(
-            self.weight_decay >= 0.0,
-            format!("Invalid weight_decay value: {}", self.weight_decay),
-        )?;
-        check(
-            self.momentum_decay >= 0.0,
-            format!("Invalid momentum_decay value: {}", self.momentum_decay),
-        )
+        check_non_negative("weight_decay value", self.weight_decay)?;
+        check_non_negative("momentum_decay value", self.momentum_decay)
     }
 }
 

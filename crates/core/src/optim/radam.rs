@@ -1,6 +1,8 @@
 //! RAdam, mirroring `_single_tensor_radam` (PyTorch 2.11, CPU default).
-use super::{add_scaled, add_scaled_, addcmul_value_, check_betas, PerParameter, Rule};
-use crate::{Error, Result};
+use super::{
+    add_scaled, add_scaled_, addcmul_value_, check_betas, check_non_negative, PerParameter, Rule,
+};
+use crate::Result;
 use tch::Tensor;
 
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
@@ -33,20 +35,10 @@ impl Default for RadamConfig {
 impl RadamConfig {
     /// The checks and messages of torch/optim/radam.py, in its order.
     pub fn validate(&self) -> Result<()> {
-        let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(
-            self.lr >= 0.0,
-            format!("Invalid learning rate: {}", self.lr),
-        )?;
-        check(
-            self.eps >= 0.0,
-            format!("Invalid epsilon value: {}", self.eps),
-        )?;
+        check_non_negative("learning rate", self.lr)?;
+        check_non_negative("epsilon value", self.eps)?;
         check_betas(self.beta1, self.beta2)?;
-        check(
-            self.weight_decay >= 0.0,
-            format!("Invalid weight_decay value: {}", self.weight_decay),
-        )
+        check_non_negative("weight_decay value", self.weight_decay)
     }
 }
 

@@ -1,6 +1,8 @@
 //! RMSprop, mirroring `_single_tensor_rmsprop` (PyTorch 2.11, CPU default).
-use super::{add_scaled, add_scaled_, addcdiv_value_, addcmul_value_, PerParameter, Rule};
-use crate::{Error, Result};
+use super::{
+    add_scaled, add_scaled_, addcdiv_value_, addcmul_value_, check_non_negative, PerParameter, Rule,
+};
+use crate::Result;
 use tch::Tensor;
 
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
@@ -33,27 +35,11 @@ impl Default for RmspropConfig {
 impl RmspropConfig {
     /// The checks and messages of torch/optim/rmsprop.py, in its order.
     pub fn validate(&self) -> Result<()> {
-        let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(
-            self.lr >= 0.0,
-            format!("Invalid learning rate: {}", self.lr),
-        )?;
-        check(
-            self.eps >= 0.0,
-            format!("Invalid epsilon value: {}", self.eps),
-        )?;
-        check(
-            self.momentum >= 0.0,
-            format!("Invalid momentum value: {}", self.momentum),
-        )?;
-        check(
-            self.weight_decay >= 0.0,
-            format!("Invalid weight_decay value: {}", self.weight_decay),
-        )?;
-        check(
-            self.alpha >= 0.0,
-            format!("Invalid alpha value: {}", self.alpha),
-        )
+        check_non_negative("learning rate", self.lr)?;
+        check_non_negative("epsilon value", self.eps)?;
+        check_non_negative("momentum value", self.momentum)?;
+        check_non_negative("weight_decay value", self.weight_decay)?;
+        check_non_negative("alpha value", self.alpha)
     }
 }
 

@@ -1,5 +1,5 @@
 //! SGD with momentum, dampening, Nesterov and weight decay (`_single_tensor_sgd`).
-use super::{add_scaled, add_scaled_, Optimizer};
+use super::{add_scaled, add_scaled_, check_non_negative, Optimizer};
 use crate::{Error, Result};
 use tch::Tensor;
 
@@ -30,18 +30,9 @@ impl Default for SgdConfig {
 impl SgdConfig {
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, msg: String| if ok { Ok(()) } else { Err(Error::invalid(msg)) };
-        check(
-            self.lr >= 0.0,
-            format!("Invalid learning rate: {}", self.lr),
-        )?;
-        check(
-            self.momentum >= 0.0,
-            format!("Invalid momentum value: {}", self.momentum),
-        )?;
-        check(
-            self.weight_decay >= 0.0,
-            format!("Invalid weight_decay value: {}", self.weight_decay),
-        )?;
+        check_non_negative("learning rate", self.lr)?;
+        check_non_negative("momentum value", self.momentum)?;
+        check_non_negative("weight_decay value", self.weight_decay)?;
         check(
             !self.nesterov || (self.momentum > 0.0 && self.dampening == 0.0),
             "Nesterov momentum requires a momentum and zero dampening".to_string(),
