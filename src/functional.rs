@@ -263,3 +263,48 @@ pub fn unflatten(input: &Tensor, dim: i64, sizes: Vec<i64>) -> Result<Tensor> {
         input.get()?.f_unflatten(dim, sizes.as_slice()).or_throw()?,
     ))
 }
+
+/// `F.conv_transpose1d`/`F.conv_transpose2d` (by the weight's spatial dims).
+#[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv_transpose(
+    input: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: Vec<i64>,
+    padding: Vec<i64>,
+    output_padding: Vec<i64>,
+    groups: i64,
+    dilation: Vec<i64>,
+) -> Result<Tensor> {
+    let out = F::conv_transpose(
+        input.get()?,
+        weight.get()?,
+        optional(bias)?,
+        &stride,
+        &padding,
+        &output_padding,
+        groups,
+        &dilation,
+    );
+    Ok(Tensor::new(out.or_throw()?))
+}
+
+/// `F.group_norm`, with Python's checks of the input's size.
+#[napi(catch_unwind)]
+pub fn group_norm(
+    input: &Tensor,
+    num_groups: i64,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Result<Tensor> {
+    let out = F::group_norm(
+        input.get()?,
+        num_groups,
+        optional(weight)?,
+        optional(bias)?,
+        eps,
+    );
+    Ok(Tensor::new(out.or_throw()?))
+}

@@ -57,7 +57,7 @@ interface FusedPlan {
 
 /** The first module on the way down that runs JavaScript (named when a model cannot be fused). */
 function firstNonNativeModule(model: Module): Module {
-  if (model instanceof Sequential) {
+  if (model instanceof Sequential && !model._hasForwardHooks()) {
     for (const m of model) if (!m._layerSpecs([])) return firstNonNativeModule(m);
   }
   return model;
@@ -67,7 +67,10 @@ function firstNonNativeModule(model: Module): Module {
 function planFused(model: Module, opts: FitOptions): FusedPlan | string {
   const params: Parameter[] = [];
   const layers = model._layerSpecs(params);
-  if (!layers) return `${firstNonNativeModule(model).constructor.name} is not a built-in layer`;
+  if (!layers) {
+    const culprit = firstNonNativeModule(model);
+    return `${culprit.constructor.name} ${culprit._hasForwardHooks() ? 'has forward hooks' : 'is not a built-in layer'}`;
+  }
   const c = opts.criterion;
   const loss = c._lossSpec();
   if (!loss) return `${c.constructor.name} cannot be fused`;
@@ -156,9 +159,9 @@ function engineFit(model: Module, opts: FitOptions, plan: FusedPlan | null, epoc
   } else {
     hooks.forward = guarded((x: NativeTensor, training: boolean) => {
       if (model.training !== training) model.train(training);
-      return expectTensorResult("the model's forward", model.forward(new Tensor(x)));
+      return expectTensorResult("the model's forward", model.call(new Tensor(x)));
     }, null);
-    hooks.loss = guarded((out: NativeTensor, target: NativeTensor) => expectTensorResult('the criterion', criterion.forward(new Tensor(out), new Tensor(target))), null);
+    hooks.loss = guarded((out: NativeTensor, target: NativeTensor) => expectTensorResult('the criterion', criterion.call(new Tensor(out), new Tensor(target))), null);
     hooks.isClassification = isClassification(criterion);
     hooks.zeroGrad = guarded(() => (optimizer.zeroGrad(), true), false);
     hooks.step = guarded(() => (optimizer.step(), true), false);

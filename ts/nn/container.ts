@@ -1,8 +1,9 @@
-// nn.Sequential: children run in order; built from modules or a named map.
+// nn.Sequential, ModuleList, ModuleDict, ParameterList and ParameterDict,
+// as torch/nn/modules/container.py.
 import { Module } from './module';
 import { argumentError } from '../errors';
 import { Tensor } from '../tensor';
-import type { Parameter } from './parameter';
+import { Parameter } from './parameter';
 import type { LayerSpec } from '../native';
 
 /**
@@ -12,7 +13,8 @@ import type { LayerSpec } from '../native';
 const builtinClasses = new WeakMap<object, boolean>();
 
 function isBuiltinLayer(m: Module): boolean {
-  if (m instanceof Sequential) return false;
+  // A hook may keep what the layer takes or returns.
+  if (m instanceof Sequential || m._hasForwardHooks()) return false;
   let builtin = builtinClasses.get(m.constructor);
   if (builtin === undefined) {
     builtin = m._layerSpecs([]) !== null;
@@ -82,7 +84,7 @@ export class Sequential extends Module {
     let x: unknown = input;
     let producedByBuiltin = false;
     for (const m of this) {
-      const next = m.forward(x);
+      const next = m.call(x);
       // An activation made by one built-in layer and consumed by another is
       // referenced by nobody else: free it now instead of at the next GC, so
       // (on CUDA) the caching allocator can reuse its block. Autograd keeps
@@ -268,4 +270,183 @@ export class ModuleDict extends Module {
   *[Symbol.iterator](): Iterator<string> {
     yield* this._modules.keys();
   }
+}
+
+/** Python's `torch.typename` of a tensor: `torch.FloatTensor`, `torch.cuda.LongTensor`. */
+const TENSOR_TYPE_NAMES: Record<string, string> = {
+  float32: 'Float', float64: 'Double', float16: 'Half', bfloat16: 'BFloat16', int8: 'Char',
+  int16: 'Short', int32: 'Int', int64: 'Long', uint8: 'Byte', bool: 'Bool',
+};
+
+/** One line of ParameterList's and ParameterDict's repr. */
+function parameterLine(key: string, p: Parameter, typeName: string): string {
+  const size = p.shape.join('x');
+  const device = p.device.type === 'cuda' ? ` (${String(p.device)})` : '';
+  return `  (${key}): Parameter containing: [${typeName} of size ${size}${device}]`;
+}
+
+/** A Tensor as a Parameter: Parameters as they are, other tensors wrapped (sharing storage), as PyTorch's containers do. */
+function asParameter(owner: string, value: unknown): Parameter {
+  if (value instanceof Parameter) return value;
+  if (value instanceof Tensor) return new Parameter(value);
+  throw new TypeError(`${owner}: expected a Tensor or Parameter, got ${value === null ? 'null' : typeof value}`);
+}
+
+/**
+ * Holds parameters in a list, registered as "0", "1", …, so they appear in
+ * `parameters()` and state dicts (`plist.0`). Tensors are wrapped as
+ * Parameters.
+ *
+ * @example
+ * class Net extends nn.Module {
+ *   weights = new nn.ParameterList([torch.randn(4, 4), torch.randn(4, 4)]);
+ *   forward(x: Tensor) { for (const w of this.weights) x = x.matmul(w); return x; }
+ * }
+ */
+export class ParameterList extends Module {
+  constructor(values: Iterable<Tensor> = []) {
+    super();
+    this.extend(values);
+  }
+
+  get length(): number {
+    return this._parameters.size;
+  }
+
+  private index(index: number): string {
+    const n = this.length;
+    if (!Number.isInteger(index) || index < -n || index >= n) throw argumentError(`index ${index} is out of range`);
+    return String(index < 0 ? index + n : index);
+  }
+
+  /** `plist.at(i)` is Python's `plist[i]` (negative indices count from the end). */
+  at(index: number): Parameter {
+    return this._parameters.get(this.index(index))!;
+  }
+
+  /** `plist[i] = value`. */
+  set(index: number, value: Tensor): void {
+    this.registerParameter(this.index(index), asParameter('ParameterList', value));
+  }
+
+  append(value: Tensor): this {
+    this.registerParameter(String(this.length), asParameter('ParameterList', value));
+    return this;
+  }
+
+  extend(values: Iterable<Tensor>): this {
+    if (values === null || values instanceof Tensor || typeof (values as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+      throw new TypeError(`ParameterList.extend should be called with an iterable, but got ${values === null ? 'null' : values instanceof Tensor ? 'Tensor' : typeof values}`);
+    }
+    for (const v of values) this.append(v);
+    return this;
+  }
+
+  *[Symbol.iterator](): Iterator<Parameter> {
+    for (const p of this._parameters.values()) yield p!;
+  }
+
+  override forward(): never {
+    throw argumentError('ParameterList should not be called.');
+  }
+
+  override extraRepr(): string {
+    return [...this].map((p, i) => parameterLine(String(i), p, String(p.dtype))).join('\n');
+  }
+}
+
+/**
+ * Holds parameters by name, in insertion order, registered under their keys
+ * (`pdict.left` in state dicts). Tensors are wrapped as Parameters. As in
+ * PyTorch, a plain object's keys are added in sorted order (Python sorts a
+ * plain dict's items); a Map or a list of pairs keeps its order.
+ *
+ * @example
+ * const heads = new nn.ParameterDict(new Map([['left', torch.randn(5, 10)], ['right', torch.randn(5, 10)]]));
+ * heads.get('left').matmul(x);
+ */
+export class ParameterDict extends Module {
+  constructor(values: Record<string, Tensor> | Map<string, Tensor> | Iterable<[string, Tensor]> = {}) {
+    super();
+    this.update(values);
+  }
+
+  get length(): number {
+    return this._parameters.size;
+  }
+
+  get(key: string): Parameter {
+    const p = this._parameters.get(checkKey(key));
+    if (!p) throw argumentError(`KeyError: '${key}'`);
+    return p;
+  }
+
+  set(key: string, value: Tensor): void {
+    this.registerParameter(checkKey(key), asParameter('ParameterDict', value));
+  }
+
+  has(key: string): boolean {
+    return this._parameters.has(key);
+  }
+
+  /** Removes `key` and returns its parameter. */
+  pop(key: string): Parameter {
+    const p = this.get(key);
+    this._parameters.delete(key);
+    return p;
+  }
+
+  clear(): void {
+    this._parameters.clear();
+  }
+
+  update(values: Record<string, Tensor> | Map<string, Tensor> | Iterable<[string, Tensor]>): void {
+    if (values === null || typeof values !== 'object') {
+      throw new TypeError(`ParametersDict.update should be called with an iterable of key/value pairs, but got ${values === null ? 'null' : typeof values}`);
+    }
+    const iterable = typeof (values as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+    const entries = iterable
+      ? [...(values as Iterable<[string, Tensor]>)]
+      : Object.entries(values as Record<string, Tensor>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    entries.forEach((pair, j) => {
+      if (!Array.isArray(pair)) throw new TypeError(`ParameterDict update sequence element #${j} should be Iterable; is${typeof pair}`);
+      if (pair.length !== 2) throw argumentError(`ParameterDict update sequence element #${j} has length ${pair.length}; 2 is required`);
+      this.set(pair[0], pair[1]);
+    });
+  }
+
+  keys(): string[] {
+    return [...this._parameters.keys()];
+  }
+
+  values(): Parameter[] {
+    return [...this._parameters.values()] as Parameter[];
+  }
+
+  items(): [string, Parameter][] {
+    return [...this._parameters] as [string, Parameter][];
+  }
+
+  /** Iterates the keys, as Python's dict does. */
+  *[Symbol.iterator](): Iterator<string> {
+    yield* this._parameters.keys();
+  }
+
+  override forward(): never {
+    throw argumentError('ParameterDict should not be called.');
+  }
+
+  override extraRepr(): string {
+    return this.items().map(([k, p]) => {
+      const typeName = `torch.${p.device.type === 'cuda' ? 'cuda.' : ''}${TENSOR_TYPE_NAMES[p.dtype.name] ?? p.dtype.name}Tensor`;
+      return parameterLine(k, p, typeName);
+    }).join('\n');
+  }
+}
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string') {
+    throw new TypeError(`Index given to ParameterDict cannot be used as a key as it is not a string (type is '${typeof key}'). Open an issue on github if you need non-string keys.`);
+  }
+  return key;
 }

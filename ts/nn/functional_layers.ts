@@ -226,3 +226,52 @@ export function unflatten(input: Tensor, dim: number, sizes: readonly number[]):
   const op = 'unflatten';
   return new Tensor(native.unflatten(tensorArg(op, 'input', input), checkInt(op, 'dim', dim), ntuple(op, 'sizes', sizes, sizes.length)));
 }
+
+export interface ConvTransposeOptions {
+  /** @default 1 */
+  stride?: IntOrTuple;
+  /** @default 0 */
+  padding?: IntOrTuple;
+  /** @default 0 */
+  outputPadding?: IntOrTuple;
+  /** @default 1 */
+  groups?: number;
+  /** @default 1 */
+  dilation?: IntOrTuple;
+}
+
+function convTransposeN(op: string, dims: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvTransposeOptions): Tensor {
+  const { stride = 1, padding = 0, outputPadding = 0, groups = 1, dilation = 1 } = checkOptions(op, opts);
+  return new Tensor(native.convTranspose(
+    tensorArg(op, 'input', input), tensorArg(op, 'weight', weight), optionalTensor(op, 'bias', bias),
+    ntuple(op, 'stride', stride, dims), ntuple(op, 'padding', padding, dims), ntuple(op, 'output_padding', outputPadding, dims),
+    checkInt(op, 'groups', groups), ntuple(op, 'dilation', dilation, dims),
+  ));
+}
+
+/** 1-d transposed convolution over `(N, C_in, L)` with weight `(C_in, C_out/groups, k)`. */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+  return convTransposeN('conv_transpose1d', 1, input, weight, bias, opts);
+}
+
+/** 2-d transposed convolution over `(N, C_in, H, W)` with weight `(C_in, C_out/groups, kH, kW)`. */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+  return convTransposeN('conv_transpose2d', 2, input, weight, bias, opts);
+}
+
+export interface GroupNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** @default 1e-5 */
+  eps?: number;
+}
+
+/** Normalises each sample over groups of `numGroups` channels (and the remaining dims). */
+export function groupNorm(input: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
+  const op = 'group_norm';
+  const { weight, bias, eps = 1e-5 } = checkOptions(op, opts);
+  return new Tensor(native.groupNorm(
+    tensorArg(op, 'input', input), checkInt(op, 'num_groups', numGroups),
+    optionalTensor(op, 'weight', weight), optionalTensor(op, 'bias', bias), checkNumber(op, 'eps', eps),
+  ));
+}

@@ -11,6 +11,7 @@ import { native, type LayerSpec, type NativeTensor } from '../native';
 import { cat } from '../ops';
 import { startBackgroundTask } from '../background';
 import { checkOptionalBool, checkOptions, describe } from '../validate';
+import { HookList, type ForwardHook, type ForwardPreHook, type HookOptions, type RemovableHandle } from './hooks';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -58,10 +59,62 @@ export class Module {
   protected _modules = new Map<string, Module | null>();
   protected _parameters = new Map<string, Parameter | null>();
   protected _buffers = new Map<string, Tensor | null>();
+  /** @internal */
+  protected _forwardPreHooks = new HookList<ForwardPreHook>();
+  /** @internal */
+  protected _forwardHooks = new HookList<ForwardHook>();
 
-  /** Defines the computation; subclasses override it. */
+  /**
+   * Defines the computation; subclasses override it. It runs no hooks, as in
+   * PyTorch: call the module through `call` to run them.
+   */
   forward(..._args: unknown[]): unknown {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
+  }
+
+  /**
+   * Python's `module(x)` (`__call__`): the forward pre-hooks, `forward`, then
+   * the forward hooks, each in registration order. Sequential and `fit`
+   * call modules this way.
+   *
+   * @example
+   * const logits = model.call(x);
+   */
+  call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
+    if (this._forwardPreHooks.size === 0 && this._forwardHooks.size === 0) {
+      return this.forward(...args) as ReturnType<this['forward']>;
+    }
+    let input: unknown[] = args;
+    for (const hook of this._forwardPreHooks.snapshot()) {
+      const result = hook(this, input);
+      if (result !== undefined && result !== null) input = Array.isArray(result) ? result : [result];
+    }
+    let output = this.forward(...input);
+    for (const hook of this._forwardHooks.snapshot()) {
+      const result = hook(this, input, output);
+      if (result !== undefined && result !== null) output = result;
+    }
+    return output as ReturnType<this['forward']>;
+  }
+
+  /**
+   * Registers `hook(module, args)` to run before each `call`'s forward; it may
+   * return replacement arguments (an array) or a replacement single argument.
+   * While a module has hooks it is not fused: `fit` and `forwardAsync` run it
+   * through JavaScript so the hooks run.
+   */
+  registerForwardPreHook(hook: ForwardPreHook, opts: HookOptions = {}): RemovableHandle {
+    return this._forwardPreHooks.add(hook, checkOptions('register_forward_pre_hook', opts));
+  }
+
+  /** Registers `hook(module, args, output)` to run after each `call`'s forward; a returned value replaces the output. */
+  registerForwardHook(hook: ForwardHook, opts: HookOptions = {}): RemovableHandle {
+    return this._forwardHooks.add(hook, checkOptions('register_forward_hook', opts));
+  }
+
+  /** @internal whether `call` runs hooks around this module's forward. */
+  _hasForwardHooks(): boolean {
+    return this._forwardPreHooks.size > 0 || this._forwardHooks.size > 0;
   }
 
   /**
@@ -102,9 +155,12 @@ export class Module {
     return null;
   }
 
-  /** @internal whether `forward` is `cls`'s own, not a subclass override. */
+  /**
+   * @internal whether `forward` is `cls`'s own, not a subclass override, and
+   * no hook wraps it: what built-in layers ask before the engine runs them.
+   */
   protected _forwardIsFrom(cls: { prototype: Module }): boolean {
-    return this.forward === cls.prototype.forward;
+    return this.forward === cls.prototype.forward && !this._hasForwardHooks();
   }
 
   /**
@@ -162,7 +218,7 @@ export class Module {
       signal?.throwIfAborted();
       this._checkNotBusy();
       const chunk = start === null ? input : input.narrow(0, start, Math.min(batchSize!, rows - start));
-      outputs.push(withCallersGradMode(() => this.forward(chunk) as Tensor));
+      outputs.push(withCallersGradMode(() => (this as Module).call(chunk) as Tensor));
     }
     return outputs.length === 1 ? outputs[0]! : cat(outputs, 0);
   }

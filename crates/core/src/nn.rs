@@ -46,6 +46,19 @@ pub enum LayerSpec {
         groups: i64,
         bias: bool,
     },
+    /// nn.ConvTranspose1d / nn.ConvTranspose2d (by the kernel's length);
+    /// takes weight, then bias.
+    ConvTranspose {
+        in_channels: i64,
+        out_channels: i64,
+        kernel_size: Vec<i64>,
+        stride: Vec<i64>,
+        padding: Vec<i64>,
+        output_padding: Vec<i64>,
+        groups: i64,
+        dilation: Vec<i64>,
+        bias: bool,
+    },
     /// nn.MaxPool1d / nn.MaxPool2d (by the kernel's length).
     MaxPool {
         kernel_size: Vec<i64>,
@@ -72,6 +85,13 @@ pub enum LayerSpec {
         eps: f64,
         elementwise_affine: bool,
         bias: bool,
+    },
+    /// Takes weight, then bias, when affine.
+    GroupNorm {
+        num_groups: i64,
+        num_channels: i64,
+        eps: f64,
+        affine: bool,
     },
     /// Takes the weight; `padding_idx` is already normalised (-1: none).
     Embedding {
@@ -106,7 +126,10 @@ impl LayerSpec {
     /// How many parameter tensors the layer takes.
     pub fn parameter_count(&self) -> usize {
         match self {
-            LayerSpec::Linear { bias } | LayerSpec::Conv { bias, .. } => 1 + usize::from(*bias),
+            LayerSpec::Linear { bias }
+            | LayerSpec::Conv { bias, .. }
+            | LayerSpec::ConvTranspose { bias, .. } => 1 + usize::from(*bias),
+            LayerSpec::GroupNorm { affine, .. } => 2 * usize::from(*affine),
             LayerSpec::LayerNorm {
                 elementwise_affine,
                 bias,
@@ -138,6 +161,29 @@ impl LayerSpec {
                 padding_string.as_deref(),
                 *groups,
             ),
+            LayerSpec::ConvTranspose {
+                in_channels,
+                out_channels,
+                kernel_size,
+                stride,
+                padding,
+                output_padding,
+                dilation,
+                groups,
+                ..
+            } => check_conv(
+                *in_channels,
+                *out_channels,
+                [kernel_size, stride, padding, dilation],
+                None,
+                *groups,
+            )
+            .and_then(|()| check_same_length("output_padding", kernel_size, output_padding)),
+            LayerSpec::GroupNorm {
+                num_groups,
+                num_channels,
+                ..
+            } => check_group_norm(*num_groups, *num_channels),
             LayerSpec::Hardtanh { min_val, max_val } if max_val <= min_val => Err(Error::invalid(
                 format!("Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})"),
             )),
@@ -186,6 +232,32 @@ fn check_conv(
     {
         return Err(Error::invalid(format!(
             "conv: kernel_size, stride, padding and dilation must each have 1 or 2 elements alike, got {kernel_size:?}, {stride:?}, {padding:?}, {dilation:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_same_length(name: &str, kernel_size: &[i64], values: &[i64]) -> Result<()> {
+    if values.len() == kernel_size.len() {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "conv_transpose: {name} must have {} elements, got {values:?}",
+            kernel_size.len()
+        )))
+    }
+}
+
+/// nn.GroupNorm's constructor check, with PyTorch's messages (Python's `%`
+/// by zero included).
+pub fn check_group_norm(num_groups: i64, num_channels: i64) -> Result<()> {
+    if num_groups == 0 {
+        return Err(Error::invalid("integer modulo by zero"));
+    }
+    // Python's `%` takes the divisor's sign, so only its zero test matters here.
+    if num_channels % num_groups != 0 {
+        return Err(Error::invalid(format!(
+            "num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
         )));
     }
     Ok(())
@@ -275,6 +347,23 @@ impl Layer {
                 dilation,
                 *groups,
             )?,
+            LayerSpec::ConvTranspose {
+                stride,
+                padding,
+                output_padding,
+                groups,
+                dilation,
+                ..
+            } => functional::conv_transpose(
+                x,
+                &self.params[0],
+                self.params.get(1),
+                stride,
+                padding,
+                output_padding,
+                *groups,
+                dilation,
+            )?,
             LayerSpec::MaxPool {
                 kernel_size,
                 stride,
@@ -308,6 +397,15 @@ impl Layer {
             } => functional::layer_norm(
                 x,
                 normalized_shape,
+                self.params.first(),
+                self.params.get(1),
+                *eps,
+            )?,
+            LayerSpec::GroupNorm {
+                num_groups, eps, ..
+            } => functional::group_norm(
+                x,
+                *num_groups,
                 self.params.first(),
                 self.params.get(1),
                 *eps,
@@ -420,6 +518,16 @@ mod tests {
         assert_eq!(
             extra.to_string(),
             "4 parameter tensors given, the layers take fewer"
+        );
+        let group_norm = LayerSpec::GroupNorm {
+            num_groups: 3,
+            num_channels: 4,
+            eps: 1e-5,
+            affine: false,
+        };
+        assert_eq!(
+            group_norm.validate().err().unwrap().to_string(),
+            "num_channels (4) must be divisible by num_groups (3)"
         );
         let dropout = Sequential::from_specs(vec![LayerSpec::Dropout { p: 1.5 }], vec![]);
         assert_eq!(

@@ -62,6 +62,46 @@ pub fn conv(
     })
 }
 
+/// `F.conv_transpose1d`/`F.conv_transpose2d` (by the weight's spatial dims).
+#[allow(clippy::too_many_arguments)]
+pub fn conv_transpose(
+    input: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: &[i64],
+    padding: &[i64],
+    output_padding: &[i64],
+    groups: i64,
+    dilation: &[i64],
+) -> Result<Tensor> {
+    Ok(match weight.dim().saturating_sub(2) {
+        1 => input.f_conv_transpose1d(
+            weight,
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
+        )?,
+        2 => input.f_conv_transpose2d(
+            weight,
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
+        )?,
+        _ => {
+            return Err(Error::invalid(format!(
+                "conv_transpose: expected a weight with 1 or 2 spatial dims, got size {:?}",
+                weight.size()
+            )))
+        }
+    })
+}
+
 /// `F.max_pool1d`/`F.max_pool2d` (by the kernel's length); an empty stride means the kernel size.
 pub fn max_pool(
     input: &Tensor,
@@ -174,6 +214,47 @@ pub fn layer_norm(
     eps: f64,
 ) -> Result<Tensor> {
     Ok(input.f_layer_norm(normalized_shape, weight, bias, eps, true)?)
+}
+
+/// `F.group_norm`, with Python's checks before ATen's: at least 2 dims, and
+/// more than one value per group (`_verify_batch_size`, in training or not).
+pub fn group_norm(
+    input: &Tensor,
+    num_groups: i64,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Result<Tensor> {
+    let size = input.size();
+    if size.len() < 2 {
+        return Err(Error::invalid(format!(
+            "Expected at least 2 dimensions for input tensor but received {}",
+            size.len()
+        )));
+    }
+    if num_groups == 0 {
+        return Err(Error::invalid("integer division or modulo by zero"));
+    }
+    // Python's `//` floors (num_groups may be negative; ATen then refuses it).
+    let product = size[0] * size[1];
+    let per_group = product / num_groups
+        - i64::from(product % num_groups != 0 && (product < 0) != (num_groups < 0));
+    let shape: Vec<i64> = [per_group, num_groups]
+        .into_iter()
+        .chain(size[2..].iter().copied())
+        .collect();
+    if shape[0] * shape[2..].iter().product::<i64>() == 1 {
+        return Err(Error::invalid(format!(
+            "Expected more than 1 value per channel when training, got input size [{}]",
+            shape
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    // torch.backends.cudnn.enabled is True by default in Python.
+    Ok(input.f_group_norm(num_groups, weight, bias, eps, true)?)
 }
 
 /// `F.embedding` after Python has normalised `padding_idx` (-1: none).
