@@ -12,6 +12,7 @@ mod init;
 mod loss;
 mod model;
 mod optim;
+mod rnn;
 mod runtime;
 mod serialize;
 mod tensor;

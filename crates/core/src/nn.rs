@@ -5,6 +5,7 @@ use crate::{Error, Result};
 use tch::{Kind, Tensor};
 
 pub mod functional;
+pub mod rnn;
 
 // Adding a built-in layer: a variant here, its arms in this file, and its
 // TS class's `_layerSpecs`.
