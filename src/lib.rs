@@ -2,6 +2,7 @@
 //! the engine lives in `crates/core`, the PyTorch-shaped API in `ts/`.
 #![deny(clippy::all)]
 
+mod attention;
 mod cancel;
 mod creation;
 mod error;

@@ -6,6 +6,7 @@ import { argumentError } from '../errors';
 import type { DTypeLike } from '../dtype';
 
 export * from './functional_layers';
+export * from './functional_attention';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 

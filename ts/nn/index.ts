@@ -14,6 +14,8 @@ export { MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling';
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batchnorm';
 export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions } from './normalization';
 export { Embedding, type EmbeddingLayerOptions } from './sparse';
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './activation';
+export { TransformerEncoderLayer, TransformerEncoder, generateSquareSubsequentMask, type TransformerEncoderLayerOptions, type TransformerEncoderOptions } from './transformer';
 export { RNNBase, RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions, type LSTMOptions } from './rnn';
 export {
   Loss, CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, BCELoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,

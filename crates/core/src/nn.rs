@@ -4,6 +4,7 @@
 use crate::{Error, Result};
 use tch::{Kind, Tensor};
 
+pub mod attention;
 pub mod functional;
 pub mod rnn;
 
