@@ -163,6 +163,9 @@ export declare function backward(tensor: Tensor, gradient?: Tensor | undefined |
 /** `F.batch_norm`: in training the running stats are updated in place. */
 export declare function batchNorm(input: Tensor, runningMean: Tensor | undefined | null, runningVar: Tensor | undefined | null, weight: Tensor | undefined | null, bias: Tensor | undefined | null, training: boolean, momentum: number, eps: number): Tensor
 
+/** `F._canonical_mask`: a bool mask as 0 / -inf of `like`'s dtype; a float mask as is. */
+export declare function canonicalMask(mask: Tensor, maskName: string, like: Tensor): Tensor
+
 export declare function cat(tensors: Array<Tensor>, dim: number): Tensor
 
 export declare function ceil(tensor: Tensor): Tensor
@@ -184,6 +187,9 @@ export declare function conv(input: Tensor, weight: Tensor, bias: Tensor | undef
 
 /** nn.Conv*d.reset_parameters, drawing from libtorch's generator as Python does. */
 export declare function convResetParameters(weight: Tensor, bias?: Tensor | undefined | null): void
+
+/** `F.conv_transpose1d`/`F.conv_transpose2d` (by the weight's spatial dims). */
+export declare function convTranspose(input: Tensor, weight: Tensor, bias: Tensor | undefined | null, stride: Array<number>, padding: Array<number>, outputPadding: Array<number>, groups: number, dilation: Array<number>): Tensor
 
 export declare function copy_(tensor: Tensor, src: Tensor): void
 
@@ -355,6 +361,9 @@ export declare function grad(tensor: Tensor): Tensor | null
 /** The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves. */
 export declare function gradFnName(tensor: Tensor): string | null
 
+/** `F.group_norm`, with Python's checks of the input's size. */
+export declare function groupNorm(input: Tensor, numGroups: number, weight: Tensor | undefined | null, bias: Tensor | undefined | null, eps: number): Tensor
+
 export declare function gt(tensor: Tensor, other: Tensor): Tensor
 
 export declare function gtScalar(tensor: Tensor, other: number): Tensor
@@ -470,6 +479,12 @@ export declare function mulScalar(tensor: Tensor, other: number): Tensor
 
 export declare function mulScalar_(tensor: Tensor, value: number): void
 
+/**
+ * `F.multi_head_attention_forward` on sequence-first input: `[output]`, or
+ * `[output, weights]` when `options.needWeights`.
+ */
+export declare function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Tensor, options: MhaOptions, inProjWeight?: Tensor | undefined | null, inProjBias?: Tensor | undefined | null, biasK?: Tensor | undefined | null, biasV?: Tensor | undefined | null, outProjWeight?: Tensor | undefined | null, outProjBias?: Tensor | undefined | null, qProjWeight?: Tensor | undefined | null, kProjWeight?: Tensor | undefined | null, vProjWeight?: Tensor | undefined | null, staticK?: Tensor | undefined | null, staticV?: Tensor | undefined | null, keyPaddingMask?: Tensor | undefined | null, attnMask?: Tensor | undefined | null): Array<Tensor>
+
 export declare function multinomial(input: Tensor, numSamples: number, replacement: boolean, generator?: Generator | undefined | null): Tensor
 
 /** NAdam state of one parameter, as torch.optim.NAdam's state_dict holds it. */
@@ -545,9 +560,27 @@ export interface RmspropParamState {
   gradAvg?: Tensor
 }
 
+/**
+ * The flat weights' names and shapes in PyTorch's order, after RNNBase's
+ * constructor checks.
+ */
+export declare function rnnFlatWeights(config: RnnConfig): Array<RnnWeight>
+
+/**
+ * The forward: `[output, h_n]`, or `[output, h_n, c_n]` for an LSTM; an
+ * empty `hx` starts from zeros.
+ */
+export declare function rnnForward(config: RnnConfig, input: Tensor, hx: Array<Tensor>, params: Array<Tensor>, training: boolean): Array<Tensor>
+
+/** `RNNBase.reset_parameters` over the flat weights, drawn in order. */
+export declare function rnnResetParameters(config: RnnConfig, params: Array<Tensor>): void
+
 export declare function round(tensor: Tensor): Tensor
 
 export declare function saveSafetensors(names: Array<string>, tensors: Array<Tensor>, path: string): void
+
+/** `F.scaled_dot_product_attention`. */
+export declare function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask: Tensor | undefined | null, dropoutP: number, isCausal: boolean, scale: number | undefined | null, enableGqa: boolean): Tensor
 
 export declare function select(tensor: Tensor, dim: number, index: number): Tensor
 
@@ -685,10 +718,12 @@ export type LayerSpec =
   | { type: 'Dropout'; p: number }
   | { type: 'Conv'; inChannels: number; outChannels: number; kernelSize: Array<number>; stride: Array<number>; padding: Array<number>; /** 'same' or 'valid' when padding was given as a string. */
   paddingString?: string; dilation: Array<number>; groups: number; bias: boolean }
+  | { type: 'ConvTranspose'; inChannels: number; outChannels: number; kernelSize: Array<number>; stride: Array<number>; padding: Array<number>; outputPadding: Array<number>; groups: number; dilation: Array<number>; bias: boolean }
   | { type: 'MaxPool'; kernelSize: Array<number>; stride: Array<number>; padding: Array<number>; dilation: Array<number>; ceilMode: boolean }
   | { type: 'AvgPool2d'; kernelSize: Array<number>; stride: Array<number>; padding: Array<number>; ceilMode: boolean; countIncludePad: boolean; divisorOverride?: number }
   | { type: 'AdaptiveAvgPool2d'; outputSize: Array<number | undefined | null> }
   | { type: 'LayerNorm'; normalizedShape: Array<number>; eps: number; elementwiseAffine: boolean; bias: boolean }
+  | { type: 'GroupNorm'; numGroups: number; numChannels: number; eps: number; affine: boolean }
   | { type: 'Embedding'; paddingIdx: number; scaleGradByFreq: boolean }
   | { type: 'GELU'; approximate: string }
   | { type: 'LeakyReLU'; negativeSlope: number }
@@ -714,6 +749,25 @@ export type LossSpec =
   | { type: 'KlDiv'; reduction: string; logTarget: boolean }
   | { type: 'SoftMargin'; reduction: string }
   | { type: 'PoissonNll'; reduction: string; logInput: boolean; full: boolean; eps: number }
+
+/**
+ * The plain values of `multi_head_attention_forward`, PyTorch's names.
+ * `query_is_key` and `key_is_value` stand for Python's `q is k` / `k is v`
+ * tests, which choose how the packed in-projection is computed.
+ */
+export interface MhaOptions {
+  embedDimToCheck: number
+  numHeads: number
+  addZeroAttn: boolean
+  dropoutP: number
+  training: boolean
+  needWeights: boolean
+  useSeparateProjWeight: boolean
+  averageAttnWeights: boolean
+  isCausal: boolean
+  queryIsKey: boolean
+  keyIsValue: boolean
+}
 
 export interface NadamConfig {
   lr: number
@@ -747,6 +801,28 @@ export interface RmspropConfig {
   /** Normalise by the variance estimate (mean of squares minus squared mean). */
   centered: boolean
   maximize: boolean
+}
+
+/** A recurrent layer's hyper-parameters, RNNBase's constructor arguments. */
+export interface RnnConfig {
+  /** RNNBase's mode: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
+  mode: string
+  inputSize: number
+  hiddenSize: number
+  numLayers: number
+  bias: boolean
+  batchFirst: boolean
+  /** Dropout on the outputs of every layer but the last (training only). */
+  dropout: number
+  bidirectional: boolean
+  /** LSTM only: the size h_t is projected to; 0 means no projection. */
+  projSize: number
+}
+
+/** One flat weight: its PyTorch name (`weight_ih_l0`, `bias_hh_l1_reverse`) and shape. */
+export interface RnnWeight {
+  name: string
+  shape: Array<number>
 }
 
 export interface SgdConfig {
