@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { thrownTorchError } from './helpers/errors';
+import { trainSteps } from './helpers/training';
 import { randn, tensor } from '../ts/creation';
 import { manualSeed } from '../ts/random';
 import { noGrad } from '../ts/autograd';
@@ -197,16 +199,7 @@ describe('layers against PyTorch 2.11', () => {
   });
 });
 
-function thrown(fn: () => unknown): TorchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TorchError);
-    expect((err as Error).message).not.toContain('\n');
-    return err as TorchError;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = thrownTorchError;
 
 describe('bad input: one-line TorchErrors with PyTorch\'s messages', () => {
   const e = fx.errors;
@@ -298,15 +291,8 @@ describe('a small CNN', () => {
     const y = fromJson(c.y);
     const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
     const criterion = new nn.CrossEntropyLoss();
-    const losses: number[] = [];
     model.train();
-    for (let step = 0; step < 5; step++) {
-      optimizer.zeroGrad();
-      const loss = criterion.forward(model.forward(x), y);
-      loss.backward();
-      optimizer.step();
-      losses.push(loss.item() as number);
-    }
+    const losses = trainSteps(model, criterion, optimizer, x, y, 5);
     expect(float32Bits(losses)).toEqual(float32Bits(c.losses));
     expectState(model, c.final);
     model.eval();

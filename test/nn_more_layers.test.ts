@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { thrownTorchError } from './helpers/errors';
 import { ones, randn, tensor, zeros } from '../ts/creation';
 import { manualSeed } from '../ts/random';
 import { noGrad } from '../ts/autograd';
@@ -135,16 +136,7 @@ describe('ConvTranspose and GroupNorm against PyTorch 2.11', () => {
   });
 });
 
-function thrown(fn: () => unknown): TorchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TorchError);
-    expect((err as Error).message).not.toContain('\n');
-    return err as TorchError;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = thrownTorchError;
 
 describe('bad input: one-line TorchErrors with PyTorch\'s messages', () => {
   const e = fx.errors;

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { thrownTorchError } from './helpers/errors';
+import { trainSteps } from './helpers/training';
 import { randn, zeros } from '../ts/creation';
 import { manualSeed } from '../ts/random';
 import { noGrad } from '../ts/autograd';
-import { TorchError } from '../ts/errors';
 import { Tensor } from '../ts/tensor';
 import * as nn from '../ts/nn';
 import { SGD } from '../ts/optim';
@@ -174,16 +175,7 @@ describe('RNN, LSTM and GRU against PyTorch 2.11', () => {
   });
 });
 
-function thrown(fn: () => unknown): TorchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TorchError);
-    expect((err as Error).message).not.toContain('\n');
-    return err as TorchError;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = thrownTorchError;
 
 describe('bad input: one-line TorchErrors with PyTorch\'s messages', () => {
   const e = fx.errors;
@@ -244,15 +236,8 @@ describe('a small sequence model', () => {
     const y = fromJson(c.y);
     const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
     const criterion = new nn.MSELoss();
-    const losses: number[] = [];
     model.train();
-    for (let step = 0; step < 5; step++) {
-      optimizer.zeroGrad();
-      const loss = criterion.forward(model.forward(x), y);
-      loss.backward();
-      optimizer.step();
-      losses.push(loss.item() as number);
-    }
+    const losses = trainSteps(model, criterion, optimizer, x, y, 5);
     expect(float32Bits(losses)).toEqual(float32Bits(c.losses));
     expectState(model, c.final);
     model.eval();
