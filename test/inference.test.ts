@@ -256,3 +256,17 @@ describe('forwardAsync on modules that run JavaScript', () => {
     expect((await seq.forwardAsync(x)).equal(seq.forward(x))).toBe(true);
   });
 });
+
+describe('forwardAsync on a module whose forward returns an array (RNNs, attention)', () => {
+  it('returns what forward returns, and refuses batchSize, which would join arrays', async () => {
+    torch.manualSeed(0);
+    const gru = new nn.GRU(3, 4);
+    const x = torch.randn(5, 2, 3);
+    const [out, h] = (await gru.forwardAsync(x)) as unknown as [torch.Tensor, torch.Tensor];
+    const [want, wantH] = gru.forward(x);
+    expect(out.equal(want)).toBe(true);
+    expect(h.equal(wantH)).toBe(true);
+    const e = await rejection(gru.forwardAsync(x, { batchSize: 2 }));
+    expect(e.message).toMatch(/^forwardAsync: batchSize needs a forward that returns a Tensor, but GRU\.forward returned /);
+  });
+});

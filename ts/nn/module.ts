@@ -220,7 +220,14 @@ export class Module {
       const chunk = start === null ? input : input.narrow(0, start, Math.min(batchSize!, rows - start));
       outputs.push(withCallersGradMode(() => (this as Module).call(chunk) as Tensor));
     }
-    return outputs.length === 1 ? outputs[0]! : cat(outputs, 0);
+    if (outputs.length === 1) return outputs[0]!;
+    // Chunks are joined along dim 0, which needs one tensor per chunk (an
+    // RNN or MultiheadAttention returns an array).
+    const notTensor = outputs.find((o) => !(o instanceof Tensor));
+    if (notTensor !== undefined) {
+      throw argumentError(`forwardAsync: batchSize needs a forward that returns a Tensor, but ${this.constructor.name}.forward returned ${describe(notTensor)}`);
+    }
+    return cat(outputs, 0);
   }
 
   private ownEntries(): [string, unknown][] {
