@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { nativeBuildEnv } from './env.mjs';
 
 const args = process.argv.slice(2);
-if (['build', 'test', 'run', 'bench', 'clippy'].includes(args[0]) && !args.includes('--target')) {
+if (['build', 'check', 'test', 'run', 'bench', 'clippy'].includes(args[0]) && !args.includes('--target')) {
   const info = spawnSync('rustc', ['-vV'], { encoding: 'utf8' });
   const host = /^host: (.+)$/m.exec(info.stdout ?? '')?.[1];
   if (host) args.splice(1, 0, '--target', host);
