@@ -19,8 +19,8 @@ import * as nn from '../ts/nn';
 import * as F from '../ts/nn/functional';
 import { Adam } from '../ts/optim';
 import { FIXTURE_DIR, float32Bits, fromJson, values, type TensorJson } from './fixtures/nn_fixture';
+import { bits, expectState, expectTensorBits, type StateJson } from './helpers/tensor_bits';
 
-type StateJson = Record<string, TensorJson>;
 type Kwargs = Record<string, number | boolean | string | null>;
 type ForwardJson = Record<string, string | boolean>;
 
@@ -100,24 +100,9 @@ function options(kwargs: Kwargs, positional: string[]): Record<string, number | 
   return Object.fromEntries(Object.entries(kwargs).filter(([k]) => !positional.includes(k)).map(([k, v]) => [camel(k), v]));
 }
 
-function bits(t: Tensor): number[] {
-  return float32Bits(values(t));
-}
-
-function jsonBits(j: TensorJson): number[] {
-  return float32Bits(j.values as number[]);
-}
-
 function expectBits(t: Tensor | null | undefined, expected: TensorJson, what: string): void {
   expect(t, what).toBeTruthy();
-  expect(t!.shape, what).toEqual(expected.shape);
-  expect(bits(t!), what).toEqual(jsonBits(expected));
-}
-
-function expectState(module: nn.Module, expected: StateJson): void {
-  const state = module.stateDict();
-  expect([...state.keys()]).toEqual(Object.keys(expected));
-  for (const [name, t] of state) expectBits(t, expected[name]!, name);
+  expectTensorBits(t!, expected, what);
 }
 
 function expectParamGrads(module: nn.Module, expected: StateJson): void {

@@ -17,9 +17,9 @@ import * as nn from '../ts/nn';
 import * as F from '../ts/nn/functional';
 import { SGD } from '../ts/optim';
 import { fit } from '../ts/train';
-import { FIXTURE_DIR, float32Bits, fromJson, values, type TensorJson } from './fixtures/nn_fixture';
+import { FIXTURE_DIR, float32Bits, fromJson, type TensorJson } from './fixtures/nn_fixture';
+import { expectState, bits, jsonBits, type StateJson } from './helpers/tensor_bits';
 
-type StateJson = Record<string, TensorJson>;
 
 interface LayerCase {
   name: string;
@@ -106,24 +106,6 @@ const LAYERS: Record<string, () => nn.Module> = {
   hardtanh_range: () => new nn.Hardtanh(-2.0, 0.5),
   unflatten: () => new nn.Unflatten(1, [2, 3]),
 };
-
-/** Bit patterns for floats, plain values for integers. */
-function bits(t: Tensor): number[] {
-  return t.dtype.isFloatingPoint ? float32Bits(values(t)) : values(t);
-}
-
-function jsonBits(j: TensorJson): number[] {
-  return j.dtype === 'float32' ? float32Bits(j.values as number[]) : (j.values as number[]);
-}
-
-function expectState(module: nn.Module, expected: StateJson): void {
-  const state = module.stateDict();
-  expect([...state.keys()]).toEqual(Object.keys(expected));
-  for (const [name, t] of state) {
-    expect(t.shape, name).toEqual(expected[name]!.shape);
-    expect(bits(t), name).toEqual(jsonBits(expected[name]!));
-  }
-}
 
 function inputOf(c: LayerCase): Tensor {
   const x = fromJson(c.input);

@@ -17,9 +17,9 @@ import * as nn from '../ts/nn';
 import * as F from '../ts/nn/functional';
 import { SGD } from '../ts/optim';
 import { fit } from '../ts/train';
-import { FIXTURE_DIR, float32Bits, fromJson, values, type TensorJson } from './fixtures/nn_fixture';
+import { FIXTURE_DIR, fromJson, values, type TensorJson } from './fixtures/nn_fixture';
+import { expectState, bits, jsonBits, type StateJson } from './helpers/tensor_bits';
 
-type StateJson = Record<string, TensorJson>;
 
 interface LayerCase {
   name: string;
@@ -65,24 +65,6 @@ const LAYERS: Record<string, () => nn.ConvTranspose1d | nn.ConvTranspose2d | nn.
   group_norm_per_channel: () => new nn.GroupNorm(3, 3, { affine: false }),
   group_norm_2d_input: () => new nn.GroupNorm(2, 6),
 };
-
-function bits(t: Tensor): number[] {
-  return t.dtype.isFloatingPoint ? float32Bits(values(t)) : values(t);
-}
-
-function jsonBits(j: TensorJson): number[] {
-  return j.dtype === 'float32' ? float32Bits(j.values as number[]) : (j.values as number[]);
-}
-
-function expectState(module: nn.Module, expected: StateJson): void {
-  const state = module.stateDict();
-  expect([...state.keys()]).toEqual(Object.keys(expected));
-  for (const [name, t] of state) {
-    expect(t.shape, name).toEqual(expected[name]!.shape);
-    if (expected[name]!.dtype === 'float32') expect(bits(t), name).toEqual(jsonBits(expected[name]!));
-    else expect(values(t), name).toEqual(expected[name]!.values);
-  }
-}
 
 function run(layer: nn.Module, x: Tensor, outputSize: number[] | null): Tensor {
   if (layer instanceof nn.ConvTranspose1d || layer instanceof nn.ConvTranspose2d) return layer.forward(x, { outputSize });

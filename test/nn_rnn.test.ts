@@ -16,8 +16,8 @@ import { Tensor } from '../ts/tensor';
 import * as nn from '../ts/nn';
 import { SGD } from '../ts/optim';
 import { FIXTURE_DIR, float32Bits, fromJson, values, type TensorJson } from './fixtures/nn_fixture';
+import { bits, expectState, expectTensorBits, type StateJson } from './helpers/tensor_bits';
 
-type StateJson = Record<string, TensorJson>;
 
 interface RnnCase {
   name: string;
@@ -65,20 +65,7 @@ const LAYERS: Record<string, () => nn.RNNBase> = {
   gru_dropout_train: () => new nn.GRU(3, 4, { numLayers: 2, dropout: 0.3, batchFirst: true }),
 };
 
-function bits(t: Tensor): number[] {
-  return float32Bits(values(t));
-}
-
-function expectTensor(t: Tensor, expected: TensorJson, label: string): void {
-  expect(t.shape, label).toEqual(expected.shape);
-  expect(bits(t), label).toEqual(float32Bits(expected.values as number[]));
-}
-
-function expectState(module: nn.Module, expected: StateJson): void {
-  const state = module.stateDict();
-  expect([...state.keys()]).toEqual(Object.keys(expected));
-  for (const [name, t] of state) expectTensor(t, expected[name]!, name);
-}
+const expectTensor = expectTensorBits;
 
 function leaf(j: TensorJson): Tensor {
   const t = fromJson(j);
