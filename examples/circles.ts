@@ -22,7 +22,7 @@ class CircleModelV0 extends nn.Module {
   layer2 = new nn.Linear(8, 4);
   layer3 = new nn.Linear(4, 2);
   override forward(x: torch.Tensor): torch.Tensor {
-    return this.layer3.forward(this.layer2.forward(this.layer1.forward(x)));
+    return this.layer3(this.layer2(this.layer1(x)));
   }
 }
 
@@ -35,7 +35,7 @@ function circleModelV1(): torch.nn.Sequential {
   );
 }
 
-function train(name: string, model: torch.nn.Module, numEpochs = 500): void {
+function train(name: string, model: CircleModelV0 | torch.nn.Sequential, numEpochs = 500): void {
   model.to(device);
   console.log(`\n${name}:\n${model}`);
   const criterion = new nn.CrossEntropyLoss();
@@ -43,26 +43,26 @@ function train(name: string, model: torch.nn.Module, numEpochs = 500): void {
   for (let epoch = 0; epoch < numEpochs; epoch++) {
     model.train();
     optimizer.zeroGrad();
-    const outputs = model.forward(xTrain) as torch.Tensor;
-    const loss = criterion.forward(outputs, yTrain);
+    const outputs = model(xTrain);
+    const loss = criterion(outputs, yTrain);
     loss.backward();
     optimizer.step();
 
     model.eval();
     torch.noGrad(() => {
-      const trainOutputs = model.forward(xTrain) as torch.Tensor;
-      const trainLoss = criterion.forward(trainOutputs, yTrain);
+      const trainOutputs = model(xTrain);
+      const trainLoss = criterion(trainOutputs, yTrain);
       const [, trainPredicted] = torch.max(trainOutputs, 1);
-      const trainAccuracy = (trainPredicted.eq(yTrain).sum().item() as number) / yTrain.size(0);
+      const trainAccuracy = trainPredicted.eq(yTrain).sum().item() / yTrain.size(0);
 
-      const testOutputs = model.forward(xTest) as torch.Tensor;
-      const testLoss = criterion.forward(testOutputs, yTest);
+      const testOutputs = model(xTest);
+      const testLoss = criterion(testOutputs, yTest);
       const testAccuracy = accuracy(testOutputs, yTest);
 
       if ((epoch + 1) % 50 === 0) {
         console.log(`Epoch [${epoch + 1}/${numEpochs}]`);
-        console.log(`Train Loss: ${fmt(trainLoss.item() as number)}, Train Accuracy: ${fmt(trainAccuracy)}`);
-        console.log(`Test Loss: ${fmt(testLoss.item() as number)}, Test Accuracy: ${fmt(testAccuracy)}`);
+        console.log(`Train Loss: ${fmt(trainLoss.item())}, Train Accuracy: ${fmt(trainAccuracy)}`);
+        console.log(`Test Loss: ${fmt(testLoss.item())}, Test Accuracy: ${fmt(testAccuracy)}`);
       }
     });
   }

@@ -228,7 +228,7 @@ describe('ModuleList and ModuleDict', () => {
     expect([...model.namedBuffers()].map(([n]) => n)).toEqual(c.named_buffers);
     expectState(model, c.initial);
     expect(model.heads.keys()).toEqual(c.module_dict_keys);
-    const list = new nn.ModuleList([new nn.Linear(2, 2), new nn.GELU()]);
+    const list = new nn.ModuleList<nn.Module>([new nn.Linear(2, 2), new nn.GELU()]);
     list.append(new nn.Tanh()).extend([new nn.SiLU(), new nn.Identity()]);
     list.insert(1, new nn.LeakyReLU(0.1));
     expect(list.length).toBe(c.module_list_len);

@@ -158,10 +158,13 @@ export class Tensor {
 
   // ---- read-back ----------------------------------------------------------
 
-  /** The value of a one-element tensor as a JS number (or boolean). */
-  item(): number | boolean {
-    const v = native.item(this._n);
-    return native.dtype(this._n) === 'bool' ? v !== 0 : v;
+  /**
+   * The value of a one-element tensor as a JS number. A bool tensor gives 1
+   * or 0 (Python gives True/False): one return type keeps `loss.item()`
+   * usable in arithmetic without a cast, and 1/0 test true/false in `if`.
+   */
+  item(): number {
+    return native.item(this._n);
   }
 
   /** A typed-array copy of the elements (row-major). float16/bfloat16 come back as Float32Array. */

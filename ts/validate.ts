@@ -8,7 +8,8 @@ export function describe(value: unknown): string {
   if (value === null || value === undefined || typeof value === 'boolean' || typeof value === 'number') return String(value);
   if (typeof value === 'string') return `string ${JSON.stringify(value.length > 24 ? `${value.slice(0, 24)}…` : value)}`;
   if (typeof value === 'bigint') return `bigint ${value}n`;
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  // A module is a function too (it is callable), but not a Function: name its class.
+  if (typeof value === 'object' || (typeof value === 'function' && !(value instanceof Function))) return (value as object).constructor?.name ?? 'object';
   return typeof value;
 }
 

@@ -23,13 +23,13 @@ function isBuiltinLayer(m: Module): boolean {
   return builtin;
 }
 
-export class Sequential extends Module {
+export class Sequential<T extends Module = Module> extends Module {
   /**
    * `new nn.Sequential(a, b, c)` names children "0", "1", "2";
    * `new nn.Sequential({ hidden: a, act: b })` keeps the given names
    * (Python's OrderedDict form).
    */
-  constructor(...modules: Module[] | [Record<string, Module> | Map<string, Module>]) {
+  constructor(...modules: T[] | [Record<string, T> | Map<string, T>]) {
     super();
     const first = modules[0];
     if (modules.length === 1 && (first instanceof Map || (first !== null && typeof first === 'object' && !(first instanceof Module)))) {
@@ -46,26 +46,27 @@ export class Sequential extends Module {
     }
   }
 
-  get length(): number {
+  override get length(): number {
     return this._modules.size;
   }
 
   /** `seq.at(i)` is Python's `seq[i]` (negative indices count from the end). */
-  at(index: number): Module {
+  at(index: number): T {
     const items = [...this];
     const i = index < 0 ? index + items.length : index;
     if (i < 0 || i >= items.length) throw argumentError(`index ${index} is out of range`);
     return items[i]!;
   }
 
-  append(module: Module): this {
+  append(module: T): this {
     this.registerModule(String(this._modules.size), module);
     return this;
   }
 
   /** Every layer in order, a module added twice included (Python iterates `_modules.values()`). */
-  *[Symbol.iterator](): Iterator<Module> {
-    for (const [, m] of this._childSlots()) yield m;
+  *[Symbol.iterator](): Iterator<T> {
+    // Only `T`s are registered here (constructor, append).
+    for (const [, m] of this._childSlots()) yield m as T;
   }
 
   override _layerSpecs(params: Parameter[]): LayerSpec[] | null {
@@ -83,8 +84,9 @@ export class Sequential extends Module {
     this._checkNotBusy();
     let x: unknown = input;
     let producedByBuiltin = false;
-    for (const m of this) {
-      const next = m.call(x);
+    // Each layer takes what the one before returned: the chain, not T, types it.
+    for (const m of this as Iterable<Module>) {
+      const next: unknown = m.call(x);
       // An activation made by one built-in layer and consumed by another is
       // referenced by nobody else: free it now instead of at the next GC, so
       // (on CUDA) the caching allocator can reuse its block. Autograd keeps
@@ -112,25 +114,26 @@ function indentChild(text: string): string {
  * @example
  * class Net extends nn.Module {
  *   blocks = new nn.ModuleList([new nn.Linear(4, 4), new nn.ReLU()]);
- *   forward(x: Tensor) { for (const b of this.blocks) x = b.forward(x) as Tensor; return x; }
+ *   forward(x: Tensor) { for (const b of this.blocks) x = b(x); return x; }
  * }
  */
-export class ModuleList extends Module {
-  constructor(modules: Iterable<Module> = []) {
+export class ModuleList<T extends Module = Module> extends Module {
+  constructor(modules: Iterable<T> = []) {
     super();
     this.extend(modules);
   }
 
-  get length(): number {
+  override get length(): number {
     return this._modules.size;
   }
 
-  private items(): Module[] {
-    return [...this._modules.values()] as Module[];
+  private items(): T[] {
+    // Only `T`s are registered here (constructor, set, append, insert).
+    return [...this._modules.values()] as T[];
   }
 
   /** `list.at(i)` is Python's `list[i]` (negative indices count from the end). */
-  at(index: number): Module {
+  at(index: number): T {
     const items = this.items();
     const i = index < 0 ? index + items.length : index;
     if (!Number.isInteger(i) || i < 0 || i >= items.length) throw argumentError(`index ${index} is out of range`);
@@ -138,18 +141,18 @@ export class ModuleList extends Module {
   }
 
   /** `list[i] = module`. */
-  set(index: number, module: Module): void {
+  set(index: number, module: T): void {
     const i = index < 0 ? index + this.length : index;
     if (!Number.isInteger(i) || i < 0 || i >= this.length) throw argumentError(`index ${index} is out of range`);
     this.registerModule(String(i), checkModule(module));
   }
 
-  append(module: Module): this {
+  append(module: T): this {
     this.registerModule(String(this._modules.size), checkModule(module));
     return this;
   }
 
-  extend(modules: Iterable<Module>): this {
+  extend(modules: Iterable<T>): this {
     if (modules === null || typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
       throw new TypeError(`ModuleList.extend should be called with an iterable, but got ${typeof modules}`);
     }
@@ -158,7 +161,7 @@ export class ModuleList extends Module {
   }
 
   /** Inserts before `index`, renumbering the rest. */
-  insert(index: number, module: Module): void {
+  insert(index: number, module: T): void {
     const items = this.items();
     const i = Math.max(0, Math.min(items.length, index < 0 ? index + items.length : index));
     items.splice(i, 0, checkModule(module));
@@ -166,7 +169,7 @@ export class ModuleList extends Module {
   }
 
   /** Removes and returns the module at `index` (the rest renumbered). */
-  pop(index = -1): Module {
+  pop(index = -1): T {
     const items = this.items();
     const m = this.at(index);
     items.splice(items.indexOf(m, index < 0 ? index + items.length : index), 1);
@@ -174,12 +177,12 @@ export class ModuleList extends Module {
     return m;
   }
 
-  private renumber(items: Module[]): void {
+  private renumber(items: T[]): void {
     this._modules.clear();
     items.forEach((m, i) => this.registerModule(String(i), m));
   }
 
-  *[Symbol.iterator](): Iterator<Module> {
+  *[Symbol.iterator](): Iterator<T> {
     yield* this.items();
   }
 
@@ -199,7 +202,7 @@ export class ModuleList extends Module {
   }
 }
 
-function checkModule(m: unknown): Module {
+function checkModule<T extends Module>(m: T): T {
   if (!(m instanceof Module)) throw new TypeError(`${String(m)} is not a Module subclass`);
   return m;
 }
@@ -210,25 +213,26 @@ function checkModule(m: unknown): Module {
  *
  * @example
  * const heads = new nn.ModuleDict({ cls: new nn.Linear(8, 3), reg: new nn.Linear(8, 1) });
- * heads.get('cls').forward(x);
+ * heads.get('cls')(x);
  */
-export class ModuleDict extends Module {
-  constructor(modules: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]> = {}) {
+export class ModuleDict<T extends Module = Module> extends Module {
+  constructor(modules: Record<string, T> | Map<string, T> | Iterable<[string, T]> = {}) {
     super();
     this.update(modules);
   }
 
-  get length(): number {
+  override get length(): number {
     return this._modules.size;
   }
 
-  get(key: string): Module {
-    const m = this._modules.get(key);
+  get(key: string): T {
+    // Only `T`s are registered here (constructor, set, update).
+    const m = this._modules.get(key) as T | null | undefined;
     if (!m) throw argumentError(`KeyError: '${key}'`);
     return m;
   }
 
-  set(key: string, module: Module): void {
+  set(key: string, module: T): void {
     this.registerModule(key, checkModule(module));
   }
 
@@ -237,7 +241,7 @@ export class ModuleDict extends Module {
   }
 
   /** Removes `key` and returns its module. */
-  pop(key: string): Module {
+  pop(key: string): T {
     const m = this.get(key);
     this._modules.delete(key);
     return m;
@@ -247,10 +251,10 @@ export class ModuleDict extends Module {
     this._modules.clear();
   }
 
-  update(modules: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]>): void {
+  update(modules: Record<string, T> | Map<string, T> | Iterable<[string, T]>): void {
     const entries = modules instanceof Map || typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
-      ? [...(modules as Iterable<[string, Module]>)]
-      : Object.entries(modules as Record<string, Module>);
+      ? [...(modules as Iterable<[string, T]>)]
+      : Object.entries(modules as Record<string, T>);
     for (const [k, m] of entries) this.set(k, m);
   }
 
@@ -309,7 +313,7 @@ export class ParameterList extends Module {
     this.extend(values);
   }
 
-  get length(): number {
+  override get length(): number {
     return this._parameters.size;
   }
 
@@ -371,7 +375,7 @@ export class ParameterDict extends Module {
     this.update(values);
   }
 
-  get length(): number {
+  override get length(): number {
     return this._parameters.size;
   }
 

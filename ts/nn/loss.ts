@@ -63,7 +63,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.crossEntropy(input, target, this);
+    return F.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
   }
 }
 
@@ -80,7 +80,7 @@ export class NLLLoss extends WeightedLoss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.nllLoss(input, target, this);
+    return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
   }
 }
 
@@ -94,7 +94,7 @@ export class MSELoss extends Loss<F.Reduction> {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.mseLoss(input, target, this);
+    return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
@@ -114,7 +114,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.binaryCrossEntropyWithLogits(input, target, this);
+    return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
   }
 }
 
@@ -163,7 +163,7 @@ export class SmoothL1Loss extends Loss<F.Reduction> {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.smoothL1Loss(input, target, this);
+    return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
@@ -202,7 +202,7 @@ export class KLDivLoss extends Loss<F.KLDivReduction> {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.klDiv(input, target, this);
+    return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 }
 
@@ -239,7 +239,7 @@ export class PoissonNLLLoss extends Loss<F.Reduction> {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.poissonNllLoss(input, target, this);
+    return F.poissonNllLoss(input, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
 
@@ -266,7 +266,7 @@ export class CosineEmbeddingLoss extends TripleInputLoss {
   }
 
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
-    return F.cosineEmbeddingLoss(input1, input2, target, this);
+    return F.cosineEmbeddingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
   }
 }
 
@@ -280,7 +280,7 @@ export class MarginRankingLoss extends TripleInputLoss {
   }
 
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
-    return F.marginRankingLoss(input1, input2, target, this);
+    return F.marginRankingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
   }
 }
 
@@ -296,7 +296,7 @@ export class GaussianNLLLoss extends TripleInputLoss {
   }
 
   override forward(input: Tensor, target: Tensor, variance: Tensor | number): Tensor {
-    return F.gaussianNllLoss(input, target, variance, this);
+    return F.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
 

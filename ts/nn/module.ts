@@ -33,6 +33,35 @@ function addIndent(text: string, spaces: number): string {
   return [lines[0], ...lines.slice(1).map((l) => pad + l)].join('\n');
 }
 
+export interface ForwardAsyncOptions {
+  /** Rows per chunk along dim 0: each chunk is one forward, the outputs are concatenated. */
+  batchSize?: number;
+  /** Aborts between chunks; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Python calls a module: `model(x)`. A class instance cannot be called in
+ * JavaScript, so each module is a function whose prototype is its class's;
+ * fields, methods and `instanceof` work as on any instance. Module extends
+ * this so that its own fields are initialised on that function.
+ */
+class CallableInstance {
+  constructor() {
+    return moduleFunction(new.target.prototype);
+  }
+}
+
+/** @internal A callable module object with `prototype` and no fields yet (construction and deep copies fill them). */
+export function moduleFunction(prototype: object): Module {
+  const module = (...args: unknown[]): unknown => Reflect.apply(module.call, module, args);
+  // A function's own `length` and `name` would shadow a subclass's (ModuleList's length).
+  Reflect.deleteProperty(module, 'length');
+  Reflect.deleteProperty(module, 'name');
+  Object.setPrototypeOf(module, prototype);
+  return module as unknown as Module;
+}
+
 /**
  * Base class for all neural network modules, as in PyTorch. Subclass it and
  * declare layers and parameters as fields; they are registered in declaration
@@ -42,17 +71,17 @@ function addIndent(text: string, spaces: number): string {
  * class CircleModelV0 extends nn.Module {
  *   layer1 = new nn.Linear(2, 5);
  *   layer2 = new nn.Linear(5, 1);
- *   forward(x: Tensor) { return this.layer2.forward(this.layer1.forward(x)); }
+ *   forward(x: Tensor) { return this.layer2(this.layer1(x)); }
  * }
+ * const model = new CircleModelV0();
+ * const logits = model(x); // Python's model(x): hooks, then forward
  */
-export interface ForwardAsyncOptions {
-  /** Rows per chunk along dim 0: each chunk is one forward, the outputs are concatenated. */
-  batchSize?: number;
-  /** Aborts between chunks; the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
+export interface Module {
+  /** Python's `module(x)`: runs the forward pre-hooks, `forward` and the forward hooks (see `call`). */
+  (...args: Parameters<this['forward']>): ReturnType<this['forward']>;
 }
 
-export class Module {
+export class Module extends CallableInstance {
   /** True in training mode (dropout active), false after eval(). */
   training = true;
   /** @internal explicitly registered children, parameters and buffers. */
@@ -68,7 +97,11 @@ export class Module {
    * Defines the computation; subclasses override it. It runs no hooks, as in
    * PyTorch: call the module through `call` to run them.
    */
-  forward(..._args: unknown[]): unknown {
+  // `any[]`, as PyTorch's `forward: Callable[..., Any]`: a module whose forward
+  // takes a Tensor must still be usable where a Module is expected, and the
+  // call signature (unlike a method) compares its parameters strictly.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(..._args: any[]): unknown {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
@@ -453,7 +486,7 @@ export class Module {
   }
 
   /** PyTorch's module repr, line for line. */
-  toString(): string {
+  override toString(): string {
     const extraLines = this.extraRepr() ? this.extraRepr().split('\n') : [];
     const childLines = [...this._childSlots()].map(([key, m]) => `(${key}): ${addIndent(m.toString(), 2)}`);
     const lines = [...extraLines, ...childLines];

@@ -10,7 +10,7 @@ import { Tensor, expectTensor } from '../tensor';
 import type { DType, DTypeLike } from '../dtype';
 import type { DeviceLike } from '../device';
 import { checkNumber, checkOptionalBool, checkOptions, describe } from '../validate';
-import { Module } from './module';
+import { Module, moduleFunction } from './module';
 import { Parameter } from './parameter';
 import { ModuleList } from './container';
 import { Linear } from './linear';
@@ -182,7 +182,7 @@ export interface TransformerEncoderForwardOptions {
  * their own storage, same values), functions and other objects are shared.
  */
 function deepCopy<T>(value: T, memo: Map<unknown, unknown>): T {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || (typeof value !== 'object' && !(value instanceof Module))) return value;
   const seen = memo.get(value);
   if (seen !== undefined) return seen as T;
   let copy: unknown;
@@ -201,7 +201,7 @@ function deepCopy<T>(value: T, memo: Map<unknown, unknown>): T {
     for (const v of value) list.push(deepCopy(v, memo));
     return list as T;
   } else if (value instanceof Module) {
-    const module = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
+    const module = moduleFunction(Object.getPrototypeOf(value) as object) as unknown as Record<string, unknown>;
     memo.set(value, module);
     for (const [k, v] of Object.entries(value)) module[k] = deepCopy(v, memo);
     return module as T;
@@ -218,7 +218,7 @@ function detectIsCausalMask(mask: Tensor | null, isCausal: boolean | null | unde
   if (mask === null) return false;
   const causal = generateSquareSubsequentMask(size, { dtype: mask.dtype as DType, device: mask.device });
   if (mask.shape.join() !== causal.shape.join()) return false;
-  return mask.eq(causal).all().item() === true;
+  return mask.eq(causal).all().item() === 1;
 }
 
 /**
@@ -234,7 +234,7 @@ export class TransformerEncoder extends Module {
   readonly numLayers: number;
   readonly enableNestedTensor: boolean;
   readonly maskCheck: boolean;
-  layers: ModuleList;
+  layers: ModuleList<TransformerEncoderLayer>;
   norm: Module | null;
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, opts: TransformerEncoderOptions = {}) {
