@@ -10,6 +10,7 @@ mod functional;
 mod generator;
 mod inference;
 mod init;
+mod lbfgs;
 mod loss;
 mod model;
 mod optim;

@@ -9,3 +9,4 @@ export { Adamax, type AdamaxOptions } from './adamax';
 export { NAdam, type NAdamOptions } from './nadam';
 export { RAdam, type RAdamOptions } from './radam';
 export * as lrScheduler from './lr_scheduler';
+export { LBFGS, type LBFGSOptions, type LBFGSState, type LBFGSStateDict } from './lbfgs';

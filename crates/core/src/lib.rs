@@ -8,6 +8,7 @@ pub mod hold;
 pub mod inference;
 pub mod init;
 pub mod kind;
+pub mod lbfgs;
 pub mod loss;
 pub mod memory;
 pub mod nn;
