@@ -1,0 +1,60 @@
+// What the server runs: anything that maps a [rows, features] float32 batch
+// to [rows, classes] logits. Each model source is a few lines here.
+import * as torch from 'torchts';
+import { circlesMlp, mlpShape } from './model';
+
+export interface Predictor {
+  /** One line for /health and the start-up log. */
+  readonly description: string;
+  /** Values per input row. */
+  readonly inFeatures: number;
+  /** Logits for a [rows, inFeatures] float32 batch: [rows, classes] float32. */
+  predict(batch: torch.Tensor): Promise<torch.Tensor>;
+}
+
+/** How `predict` runs a module: 'async' on napi's thread pool (forwardAsync), 'sync' on the event loop (model(x)). */
+export type RunMode = 'async' | 'sync';
+
+/** A module of built-in layers, run in eval mode without autograd. */
+export function modulePredictor(model: torch.nn.Module, inFeatures: number, description: string, run: RunMode = 'async'): Predictor {
+  model.eval();
+  const predict = run === 'async'
+    ? (batch: torch.Tensor) => torch.noGrad(() => model.forwardAsync(batch))
+    : (batch: torch.Tensor) => Promise.resolve(torch.noGrad(() => model.call(batch) as torch.Tensor));
+  return { description, inFeatures, predict };
+}
+
+/**
+ * A state dict saved by `torch.save(model.stateDict(), path)` in torchts or
+ * `torch.save(model.state_dict(), path)` in Python, loaded into the circles
+ * MLP (an nn.Sequential of Linear/ReLU whose widths are read from the file).
+ */
+export function stateDictPredictor(path: string, run: RunMode = 'async'): Predictor {
+  const loaded: unknown = torch.load(path);
+  if (!(loaded instanceof Map)) throw new Error(`${path}: expected a state dict (a dict of tensors), got ${loaded === null ? 'null' : typeof loaded}`);
+  const state = loaded as Map<string, torch.Tensor>;
+  const { inFeatures, hidden, classes } = mlpShape(state);
+  const model = circlesMlp(hidden, inFeatures, classes);
+  model.loadStateDict(state);
+  const widths = [inFeatures, ...hidden, classes].join('-');
+  return modulePredictor(model, inFeatures, `state dict ${path} (${widths} MLP, ${run === 'async' ? 'forwardAsync' : 'sync forward'})`, run);
+}
+
+export type ModelFormat = 'state_dict';
+
+export interface PredictorSpec {
+  path: string;
+  /** By default from the file: a state dict. */
+  format?: ModelFormat;
+  run?: RunMode;
+}
+
+export function loadPredictor(spec: PredictorSpec): Predictor {
+  const format = spec.format ?? 'state_dict';
+  switch (format) {
+    case 'state_dict':
+      return stateDictPredictor(spec.path, spec.run);
+    default:
+      throw new Error(`unknown model format '${String(format)}'`);
+  }
+}

@@ -1,0 +1,246 @@
+// examples/serve as a user runs it: the Fastify server in its own process on
+// an ephemeral loopback port (a crash shows as an exit), driven over HTTP.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as torch from '../ts/index';
+import { referencePython, titleFor } from './helpers/reference-python';
+
+const root = path.resolve(__dirname, '..');
+const serverScript = path.join(root, 'examples', 'serve', 'server.ts');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-serve-'));
+const reference = referencePython(['torch', 'sklearn']);
+
+interface Server {
+  url: string;
+  proc: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts examples/serve/server.ts on port 0 and waits for its `listening on` line. */
+async function startServer(args: string[]): Promise<Server> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', serverScript, '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s; stdout: ${out} stderr: ${err}`)), 60_000);
+    const check = () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening; stderr: ${err}`));
+    });
+  });
+  return { url, proc, stdout: () => out, stderr: () => err, exited };
+}
+
+interface Prediction {
+  status: number;
+  body: { logits?: number[][]; classes?: number[]; error?: string };
+  text: string;
+  headers: Headers;
+}
+
+async function post(url: string, body: string, contentType = 'application/json'): Promise<Prediction> {
+  const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) as Prediction['body'], text, headers: res.headers };
+}
+
+/** The circles MLP the example serves (2-256-256-2), seeded. */
+function mlp(seed: number): torch.nn.Sequential {
+  torch.manualSeed(seed);
+  const { nn } = torch;
+  return new nn.Sequential(new nn.Linear(2, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 2)).eval();
+}
+
+/** `rows` rows of float32 values as JS numbers (exactly representable, so JSON carries them exactly). */
+function randomRows(rows: number, seed: number): number[][] {
+  torch.manualSeed(seed);
+  const t = torch.randn([rows, 2]).mul(1.5);
+  return t.toArray() as number[][];
+}
+
+/** The model called directly on these rows in this process. */
+function direct(model: torch.nn.Module, rows: number[][]): Float32Array {
+  const x = torch.tensor(rows, { dtype: torch.float32 });
+  return torch.noGrad(() => model.call(x) as torch.Tensor).data() as Float32Array;
+}
+
+const bits = (xs: ArrayLike<number>) => Array.from(Float32Array.from(xs, (v) => v), (v) => new Uint32Array(new Float32Array([v]).buffer)[0]!);
+
+/** The response's logits are float32 values, bit for bit those given, and its classes their argmax. */
+function expectLogits(body: Prediction['body'], expected: Float32Array) {
+  const flat = body.logits!.flat();
+  expect(flat.every((v) => Math.fround(v) === v)).toBe(true);
+  expect(bits(flat)).toEqual(bits(expected));
+  const classes = body.logits!.map((row) => row.indexOf(Math.max(...row)));
+  expect(body.classes).toEqual(classes);
+}
+
+const model = mlp(7);
+const modelPath = path.join(dir, 'circles_ts.pt');
+torch.save(model.stateDict(), modelPath);
+
+describe('examples/serve: a Fastify server of a torchts-saved state dict', { timeout: 120_000 }, () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer(['--model', modelPath, '--max-rows', '128', '--body-limit', '65536', '--max-inflight', '1', '--max-wait-ms', '5']);
+  }, 90_000);
+  afterAll(async () => {
+    server.proc.kill('SIGTERM');
+    await server.exited;
+  });
+
+  it('/health says ok and names the model', async () => {
+    const res = await fetch(`${server.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', model: `state dict ${modelPath} (2-256-256-2 MLP, forwardAsync)`, inFeatures: 2 });
+  });
+
+  it('/predict returns the logits of the model called directly, bit for bit, and their argmax', async () => {
+    const rows = randomRows(64, 1);
+    const res = await post(server.url, JSON.stringify({ inputs: rows }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-batch-rows')).toBe('64');
+    expectLogits(res.body, direct(model, rows));
+    const one = await post(server.url, '{"inputs":[[0.25,-1.5]]}');
+    expectLogits(one.body, direct(model, [[0.25, -1.5]]));
+  });
+
+  it('64 concurrent requests ride in shared batches and each gets its own rows back', async () => {
+    const before = (await (await fetch(`${server.url}/metrics`)).json()) as { requests: number; batches: number };
+    const inputs = Array.from({ length: 64 }, (_, i) => randomRows(64, 100 + i));
+    const answers = await Promise.all(inputs.map((rows) => post(server.url, JSON.stringify({ inputs: rows }))));
+    const after = (await (await fetch(`${server.url}/metrics`)).json()) as { requests: number; batches: number; maxBatchRequests: number };
+    expect(answers.map((a) => a.status)).toEqual(Array(64).fill(200));
+    expect(after.requests - before.requests).toBe(64);
+    const batches = after.batches - before.batches;
+    expect(batches).toBeLessThan(64);
+    expect(Math.max(...answers.map((a) => Number(a.headers.get('x-batch-requests'))))).toBeGreaterThan(1);
+    // Regroup the answers by batch, rebuild each batch's input from the
+    // offsets, run it directly: every request's rows are its own slice.
+    const byBatch = new Map<string, number[]>();
+    answers.forEach((a, i) => byBatch.set(a.headers.get('x-batch-id')!, [...(byBatch.get(a.headers.get('x-batch-id')!) ?? []), i]));
+    expect(byBatch.size).toBe(batches);
+    for (const members of byBatch.values()) {
+      members.sort((a, b) => Number(answers[a]!.headers.get('x-batch-offset')) - Number(answers[b]!.headers.get('x-batch-offset')));
+      expect(members.map((i) => Number(answers[i]!.headers.get('x-batch-offset')))).toEqual(members.map((_, k) => 64 * k));
+      expect(Number(answers[members[0]!]!.headers.get('x-batch-rows'))).toBe(64 * members.length);
+      const logits = direct(model, members.flatMap((i) => inputs[i]!));
+      members.forEach((i, k) => expectLogits(answers[i]!.body, logits.subarray(k * 128, (k + 1) * 128)));
+    }
+  });
+
+  it('bad requests get a 4xx with a one-line message, and the server keeps serving', async () => {
+    const cases: [string, string, number, string][] = [
+      ['{"inputs": [[1, 2]', 'application/json', 400, 'invalid JSON: '],
+      ['', 'application/json', 400, 'Body cannot be empty when content-type is set to \'application/json\''],
+      ['{"inputs": [[1, 2, 3]]}', 'application/json', 400, 'invalid request: body/inputs/0 must NOT have more than 2 items'],
+      ['{"inputs": [[1]]}', 'application/json', 400, 'invalid request: body/inputs/0 must NOT have fewer than 2 items'],
+      ['{"inputs": [1, 2]}', 'application/json', 400, 'invalid request: body/inputs/0 must be array'],
+      ['{"inputs": [["1", 2]]}', 'application/json', 400, 'invalid request: body/inputs/0/0 must be number'],
+      ['{"inputs": [[1, true]]}', 'application/json', 400, 'invalid request: body/inputs/0/1 must be number'],
+      ['{"inputs": [[1, null]]}', 'application/json', 400, 'invalid request: body/inputs/0/1 must be number'],
+      ['{"inputs": [[1, 2], [1e39, 0]]}', 'application/json', 400, 'invalid request: body/inputs/1/0 is 1e+39, not a finite float32 number'],
+      ['{"inputs": [[1e999, 0]]}', 'application/json', 400, 'invalid request: body/inputs/0/0 must be number'],
+      ['{"inputs": [[1, NaN]]}', 'application/json', 400, 'invalid JSON: '],
+      ['{"inputs": []}', 'application/json', 400, 'invalid request: body/inputs must NOT have fewer than 1 items'],
+      ['{}', 'application/json', 400, 'invalid request: body must have required property \'inputs\''],
+      ['{"inputs": [[1, 2]], "extra": 1}', 'application/json', 400, 'invalid request: body must NOT have additional properties'],
+      ['[[1, 2]]', 'application/json', 400, 'invalid request: body must be object'],
+      [JSON.stringify({ inputs: randomRows(129, 3) }), 'application/json', 400, 'invalid request: body/inputs must NOT have more than 128 items'],
+      [`{"inputs": [${'[1, 2],'.repeat(20_000)}[1, 2]]}`, 'application/json', 413, 'request body is larger than 65536 bytes'],
+      ['inputs=1,2', 'text/plain', 415, 'Unsupported Media Type'],
+    ];
+    for (const [body, type, status, message] of cases) {
+      const res = await post(server.url, body, type);
+      expect([res.status, res.body.error?.startsWith(message)], `${body.slice(0, 40)} → ${res.text}`).toEqual([status, true]);
+      expect(res.body.error).not.toMatch(/\n/);
+      expect(Object.keys(res.body)).toEqual(['error']);
+    }
+    const wrongMethod = await fetch(`${server.url}/predict`);
+    expect([wrongMethod.status, await wrongMethod.json()]).toEqual([404, { error: 'no route GET /predict' }]);
+    expect(server.proc.exitCode).toBe(null);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const ok = await post(server.url, '{"inputs":[[0.5,0.5]]}');
+    expectLogits(ok.body, direct(model, [[0.5, 0.5]]));
+    expect(server.stderr()).toBe('');
+  });
+});
+
+describe('examples/serve: graceful shutdown', { timeout: 120_000 }, () => {
+  it('SIGTERM stops accepting, answers the requests in flight, and exits 0', async () => {
+    const server = await startServer(['--model', modelPath, '--max-inflight', '1', '--max-batch-rows', '2048']);
+    // 24 requests of 2048 rows: one batch each, run one at a time, so most are still queued when SIGTERM comes.
+    const inputs = Array.from({ length: 24 }, (_, i) => randomRows(2048, 200 + i));
+    let answered = 0;
+    const pending = inputs.map((rows) => post(server.url, JSON.stringify({ inputs: rows })).then((r) => {
+      answered++;
+      return r;
+    }));
+    // Wait until the server has all 24 (so they are in flight, not refused).
+    for (let i = 0; i < 600; i++) {
+      const m = (await (await fetch(`${server.url}/metrics`)).json()) as { submitted: number };
+      if (m.submitted === 24) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const unansweredAtSignal = 24 - answered;
+    server.proc.kill('SIGTERM');
+    const answers = await Promise.all(pending);
+    expect(await server.exited).toBe(0);
+    expect(unansweredAtSignal).toBeGreaterThan(0);
+    expect(answers.map((a) => a.status)).toEqual(Array(24).fill(200));
+    for (const a of answers) {
+      expect(a.body.logits).toHaveLength(2048);
+      expect(a.body.classes).toHaveLength(2048);
+    }
+    expect(server.stdout()).toContain('SIGTERM: closing (finishing in-flight requests)\nclosed\n');
+    expect(server.stderr()).toBe('');
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and saved by Python (TORCHTS_TEST_PYTHON)', reference), { timeout: 180_000 }, () => {
+  it('train_circles.py\'s state dict serves Python\'s logits bit for bit', async () => {
+    const out = path.join(dir, 'py');
+    const train = spawnSync(reference.python!, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', out, '--epochs', '20'], { encoding: 'utf8', timeout: 120_000 });
+    expect(train.status, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/^trained 20 epochs: loss [\d.]+, test accuracy [\d.]+\nsaved .*circles_py\.pt\n$/);
+    const file = path.join(out, 'circles_py.pt');
+    const rows = randomRows(64, 5);
+    const script = [
+      'import sys, json, torch',
+      'from torch import nn',
+      'm = nn.Sequential(nn.Linear(2, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 2))',
+      'm.load_state_dict(torch.load(sys.argv[1]))',
+      'with torch.no_grad(): out = m.eval()(torch.tensor(json.loads(sys.stdin.read()), dtype=torch.float32))',
+      'print(json.dumps(out.reshape(-1).tolist()))',
+    ].join('\n');
+    const py = spawnSync(reference.python!, ['-c', script, file], { input: JSON.stringify(rows), encoding: 'utf8', timeout: 60_000 });
+    expect(py.status, py.stderr).toBe(0);
+    const pythonLogits = Float32Array.from(JSON.parse(py.stdout) as number[]);
+    const server = await startServer(['--model', file]);
+    try {
+      const res = await post(server.url, JSON.stringify({ inputs: rows }));
+      expect(res.status).toBe(200);
+      expectLogits(res.body, pythonLogits);
+    } finally {
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+});
