@@ -85,14 +85,74 @@ export function locateLibtorch(): LibtorchLocation | null {
 // to it by soname.
 const RTLD_NODELETE = 0x1000;
 
-function preload(libDir: string): void {
-  const flags = os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL | RTLD_NODELETE;
-  for (const lib of ['libc10.so', 'libtorch_cpu.so']) {
+/** The symbols of libdl that Bun's and Deno's FFI call (dlopen(3), dlerror(3)). */
+interface Libdl {
+  dlopen(file: Uint8Array, flags: number): unknown;
+  dlerror(): unknown;
+}
+interface BunFfi {
+  dlopen(lib: string, symbols: Record<keyof Libdl, { args: string[]; returns: string }>): { symbols: Libdl };
+}
+interface DenoFfi {
+  dlopen(lib: string, symbols: Record<keyof Libdl, { parameters: string[]; result: string }>): { symbols: Libdl };
+  UnsafePointerView: { getCString(pointer: unknown): string };
+}
+
+// libdl.so.2 exists in every glibc: before 2.34 it holds dlopen, after it
+// forwards to libc.so.6 (dlsym searches a library's dependencies too).
+const LIBDL = 'libdl.so.2';
+
+/**
+ * dlopen(3) of a plain shared library with `flags`, keeping it loaded;
+ * returns null or the loader's reason. Node's process.dlopen honours the
+ * flags (RTLD_NODELETE keeps the library after "did not self-register"). Bun
+ * and Deno ignore them and unload a library that is not an addon, so there
+ * libdl's dlopen is called through the runtime's own FFI (bun:ffi,
+ * Deno.dlopen; Deno asks --allow-ffi, which Node-API addons need anyway).
+ */
+function systemDlopen(): (file: string, flags: number) => string | null {
+  const cString = (s: string) => new TextEncoder().encode(`${s}\0`);
+  const deno = (globalThis as { Deno?: DenoFfi }).Deno;
+  if (process.versions.deno && deno) {
+    const { symbols } = deno.dlopen(LIBDL, {
+      dlopen: { parameters: ['buffer', 'i32'], result: 'pointer' },
+      dlerror: { parameters: [], result: 'pointer' },
+    });
+    return (file, flags) => {
+      if (symbols.dlopen(cString(file), flags) !== null) return null;
+      const reason = symbols.dlerror();
+      return reason === null ? 'dlopen failed' : deno.UnsafePointerView.getCString(reason);
+    };
+  }
+  if (process.versions.bun) {
+    const ffi = requireNative('bun:ffi') as BunFfi;
+    const { symbols } = ffi.dlopen(LIBDL, {
+      dlopen: { args: ['ptr', 'i32'], returns: 'ptr' },
+      dlerror: { args: [], returns: 'cstring' },
+    });
+    return (file, flags) => {
+      if (symbols.dlopen(cString(file), flags) !== null) return null;
+      const reason = symbols.dlerror();
+      return reason === null ? 'dlopen failed' : String(reason);
+    };
+  }
+  return (file, flags) => {
     try {
-      process.dlopen({ exports: {} } as NodeJS.Module, path.join(libDir, lib), flags);
+      process.dlopen({ exports: {} } as NodeJS.Module, file, flags | RTLD_NODELETE);
     } catch (err) {
-      if (!String((err as Error).message).includes('self-register')) throw err;
+      const reason = String((err as Error).message);
+      if (!reason.includes('self-register')) return reason;
     }
+    return null;
+  };
+}
+
+function preload(libDir: string): void {
+  const flags = os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL;
+  const dlopen = systemDlopen();
+  for (const lib of ['libc10.so', 'libtorch_cpu.so']) {
+    const reason = dlopen(path.join(libDir, lib), flags);
+    if (reason !== null) throw new Error(reason.includes(lib) ? reason : `${path.join(libDir, lib)}: ${reason}`);
   }
 }
 
@@ -106,8 +166,9 @@ function load(): typeof Native {
   // instead: see `use_background_threads` in crates/core/src/runtime.rs.
   try {
     libtorchLocation = locateLibtorch();
-    // A prebuilt binary's RUNPATH names the build machine's cache, so the
-    // libraries are loaded here first and the addon binds to them by soname.
+    // The addon's RUNPATH holds only $ORIGIN (a libtorch cannot be named at
+    // build time), so the libraries are loaded here first and the addon's
+    // NEEDED entries bind to them by soname, in Node, Bun and Deno alike.
     if (libtorchLocation && process.platform === 'linux') preload(libtorchLocation.libDir);
     if (!libtorchLocation) libtorchLocation = { libDir: '(RUNPATH of the addon)', source: 'rpath' };
     return requireNative('../native/index.cjs') as typeof Native;
@@ -149,6 +210,15 @@ function locateCudaLibtorch(): string | null {
   return null;
 }
 
+/** Whether the NVIDIA kernel driver is loaded (false where /proc may not be read: Deno asks --allow-all for it). */
+function nvidiaDriverPresent(): boolean {
+  try {
+    return fs.existsSync('/proc/driver/nvidia/version');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Loads libtorch_cuda.so before anything asks libtorch about CUDA (it caches
  * the answer). Only where an NVIDIA driver is present; never throws.
@@ -162,7 +232,7 @@ function loadCuda(): void {
     cudaStatus = 'disabled by TORCHTS_DISABLE_CUDA';
     return;
   }
-  if (!fs.existsSync('/proc/driver/nvidia/version') && !process.env.TORCHTS_CUDA_LIBTORCH) {
+  if (!nvidiaDriverPresent() && !process.env.TORCHTS_CUDA_LIBTORCH) {
     cudaStatus = 'no NVIDIA driver on this machine';
     return;
   }

@@ -64,8 +64,10 @@ pub fn use_background_threads() {
 /// with bench/service.mjs on 2 cores (one background thread): the HTTP server
 /// beside fitAsync/forwardAsync lost 46-63% of its throughput at nice 0 and
 /// 33-56% at nice 19; nice 10 changed nothing.
+#[cfg(target_os = "linux")]
 const DEFAULT_BACKGROUND_NICE: i32 = 19;
 
+#[cfg(target_os = "linux")]
 fn background_nice() -> i32 {
     std::env::var("TORCHTS_BACKGROUND_NICE")
         .ok()
@@ -103,32 +105,64 @@ fn lower_thread_priority() {
     }
 }
 
-/// dlopen()s a shared library with RTLD_GLOBAL so libtorch sees what it
-/// registers (used for libtorch_cuda.so: its static initialisers register the
-/// CUDA backend, which must happen before the first CUDA query).
+/// Loads a shared library for the life of the process, its symbols visible
+/// to what loads later (used for libtorch_cuda: its static initialisers
+/// register the CUDA backend, which must happen before the first CUDA query).
 pub fn load_global_library(path: &str) -> crate::Result<()> {
-    let c_path = std::ffi::CString::new(path)
-        .map_err(|_| crate::Error::invalid("library path contains a NUL byte"))?;
-    let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
-    if handle.is_null() {
-        let reason = unsafe { libc::dlerror() };
-        let reason = if reason.is_null() {
-            "unknown dlopen error".to_string()
-        } else {
-            unsafe { std::ffi::CStr::from_ptr(reason) }
-                .to_string_lossy()
-                .into_owned()
-        };
-        return Err(crate::Error::invalid(format!(
-            "could not load {path}: {reason}"
-        )));
-    }
+    open_for_good(path).map_err(|err| {
+        // libloading's own text is just "dlopen failed"; the loader's reason
+        // (dlerror, or the Windows error) is its source.
+        let reason =
+            std::error::Error::source(&err).map_or_else(|| err.to_string(), |s| s.to_string());
+        crate::Error::invalid(format!("could not load {path}: {reason}"))
+    })
+}
+
+#[cfg(unix)]
+fn open_for_good(path: &str) -> Result<(), libloading::Error> {
+    use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
+    // SAFETY: running the library's initialisers is the purpose; the handle
+    // is leaked so the library is never unloaded under libtorch's feet.
+    let library = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_GLOBAL) }?;
+    library.into_raw();
+    Ok(())
+}
+
+#[cfg(windows)]
+fn open_for_good(path: &str) -> Result<(), libloading::Error> {
+    use libloading::os::windows::{
+        Library, LOAD_LIBRARY_SEARCH_DEFAULT_DIRS, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR,
+    };
+    // Windows has no RTLD_GLOBAL (a DLL's exports are found through its
+    // module); LoadLibraryExW looks for the DLL's own dependencies (cudart,
+    // cuDNN, ...) beside it first, as $ORIGIN would.
+    // SAFETY: as on unix; the handle is leaked on purpose.
+    let library = unsafe {
+        Library::load_with_flags(
+            path,
+            LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS,
+        )
+    }?;
+    library.into_raw();
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_global_library_loads_or_names_the_file_and_the_reason() {
+        assert!(load_global_library("libm.so.6").is_ok());
+        let err = load_global_library("/nonexistent/libtorch_cuda.so")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("could not load /nonexistent/libtorch_cuda.so")
+                && err.contains("No such file"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn background_threads_follow_set_num_threads_on_every_thread() {
