@@ -2,6 +2,7 @@
 //! the engine lives in `crates/core`, the PyTorch-shaped API in `ts/`.
 #![deny(clippy::all)]
 
+mod aoti;
 mod attention;
 mod cancel;
 mod creation;
@@ -10,6 +11,7 @@ mod functional;
 mod generator;
 mod inference;
 mod init;
+mod jit;
 mod lbfgs;
 mod loss;
 mod model;

@@ -18,6 +18,8 @@ export { fit, fitAsync, type EpochRecord, type FitOptions, type FitAsyncOptions 
 export * as nn from './nn';
 export * as optim from './optim';
 export * as utils from './utils';
+export * as jit from './jit';
+export * as export from './export';
 export { makeCircles, makeMoons, makeBlobs, trainTestSplit } from './data';
 export { accuracy, confusionMatrix, precisionScore, recallScore, f1Score } from './metrics';
 

@@ -7,6 +7,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-changed=csrc/nn_ops.cpp");
+    println!("cargo:rerun-if-changed=csrc/jit.cpp");
+    println!("cargo:rerun-if-changed=csrc/aoti.cpp");
     let libtorch = PathBuf::from(
         std::env::var("LIBTORCH")
             .expect("LIBTORCH names libtorch's directory (scripts/cargo.mjs sets it)"),
@@ -17,6 +19,8 @@ fn main() {
         .cpp(true)
         .file("csrc/shim.cpp")
         .file("csrc/nn_ops.cpp")
+        .file("csrc/jit.cpp")
+        .file("csrc/aoti.cpp")
         .include(&include)
         .include(include.join("torch/csrc/api/include"))
         .warnings(false);

@@ -1,12 +1,14 @@
 //! torchts engine on tch: the PyTorch-exact pieces the Node bindings expose.
 //! napi appears only behind the `napi` feature (the specs JavaScript passes
 //! in are derived there); everything is testable with `cargo test`.
+pub mod aoti;
 pub mod autograd;
 pub mod error;
 pub mod generator;
 pub mod hold;
 pub mod inference;
 pub mod init;
+pub mod jit;
 pub mod kind;
 pub mod lbfgs;
 pub mod loss;
