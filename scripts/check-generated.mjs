@@ -20,3 +20,8 @@ if (diff.status !== 0) {
   process.exit(1);
 }
 console.log(`check-generated: ${files.join(', ')} match the build`);
+
+// The ops generated from PyTorch's schema (ts/generated, docs/OPS.md) must be
+// what scripts/gen-ops.mjs writes from torch 2.11.0's native_functions.yaml.
+const ops = spawnSync(process.execPath, ['scripts/gen-ops.mjs', '--check'], { stdio: 'inherit' });
+if (ops.status !== 0) process.exit(1);

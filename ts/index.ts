@@ -7,6 +7,7 @@ export * from './dtype';
 export { Device, device, type DeviceLike } from './device';
 export * from './creation';
 export * from './ops';
+export * from './generated/functions';
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, type GradModeGuard } from './autograd';
 export { tidy, dispose, keep } from './memory';
 export { manualSeed } from './random';

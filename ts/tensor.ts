@@ -68,6 +68,7 @@ function nest(flat: ArrayLike<unknown>, shape: number[], offset = 0, dim = 0): u
   return out;
 }
 
+// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- the generated methods (interface at the end) are installed on the prototype by ts/generated/methods.ts
 export class Tensor {
   /** @internal the native handle; replaced in place by Module.to(). */
   _n: NativeTensor;
@@ -462,3 +463,5 @@ function dimList(op: string, dim: unknown): number[] | undefined {
   if (dim === undefined || dim === null) return undefined;
   return (Array.isArray(dim) ? dim : [dim]).map((d) => checkInt(op, 'dim', d));
 }
+import type { GeneratedTensorMethods } from './generated/methods';
+export interface Tensor extends GeneratedTensorMethods {}
