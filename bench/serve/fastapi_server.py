@@ -121,7 +121,9 @@ def main():
     ap.add_argument("--max-wait-ms", type=float, default=2)
     ap.add_argument("--max-inflight", type=int, default=2)
     ap.add_argument("--max-rows", type=int, default=4096)
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads, as the torchts server's --threads")
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
 
     model, features = circles_mlp(torch.load(args.model))
     app = FastAPI()

@@ -132,6 +132,7 @@ const rows = Array.from({ length: ROWS }, (_, i) => {
 });
 const body = JSON.stringify({ inputs: rows });
 
+const loadBefore = os.loadavg();
 const results = [];
 for (const server of chosen) {
   console.log(`\n== ${server.name}`);
@@ -151,7 +152,7 @@ for (const server of chosen) {
     s.proc.kill('SIGTERM');
     const code = await Promise.race([s.exited, sleep(15_000).then(() => 'timeout')]);
     if (code === 'timeout') s.proc.kill('SIGKILL');
-    console.log(`stopped (exit ${code})`);
+    console.log(`stopped (${code === null ? `by ${s.proc.signalCode}` : `exit ${code}`})`);
   }
 }
 
@@ -172,7 +173,10 @@ for (const c of connections.filter((x) => x > 1)) {
 }
 for (const g of goals) console.log(g);
 
+const loadAfter = os.loadavg();
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+// The command as run, without local output paths.
+const shownArgs = process.argv.slice(2).filter((a, i, all) => !/^--(json|md)(=|$)/.test(a) && !/^--(json|md)$/.test(all[i - 1] ?? ''));
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const versions = (() => {
   const v = (name) => { try { return require(`${name}/package.json`).version; } catch { return '?'; } };
@@ -183,14 +187,16 @@ const versions = (() => {
 })();
 const md = `# Serving benchmark: examples/serve against onnxruntime-node and FastAPI
 
-\`npm run bench:serve -- ${process.argv.slice(2).join(' ')}\`${process.argv.length > 2 ? '' : '(defaults)'}, ${when}.
+\`npm run bench:serve${shownArgs.length ? ` -- ${shownArgs.join(' ')}` : ''}\`, ${when}.
 Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}.
 ${versions}.
 
 **These numbers come from a shared, noisy machine** (other builds and tests
-ran on the same ${os.cpus().length} cores during the run): they show that the
-bench runs end to end, not what each server can do. Rerun on a quiet machine
-before quoting them.
+ran on the same ${os.cpus().length} cores during the run; load average
+${loadBefore[0].toFixed(1)} when it started, ${loadAfter[0].toFixed(1)} when it ended): they show that
+the bench runs end to end, not what each server can do, and a goal "met" or
+"not met" below holds for this run only. Rerun on a quiet machine before
+quoting them.
 
 The model: the circles MLP (2-256-256-2, ReLU), trained and saved by
 \`examples/serve/train_circles.py\` (\`torch.save(model.state_dict())\` and
@@ -198,8 +204,12 @@ The model: the circles MLP (2-256-256-2, ReLU), trained and saved by
 posts the same ${ROWS} rows as \`{"inputs": number[][]}\` and gets logits and
 classes back. Each server runs alone, on loopback; autocannon (in the bench's
 process) drives it for ${seconds} s per concurrency after a ${warmup} s warm-up at 16.
-Batching (where on): max ${4096} rows per batch, max wait 2 ms, 2 batches in flight
-(examples/serve/batcher.ts; bench/serve/fastapi_server.py follows the same rule).
+Batching (where on): max 4096 rows per batch, max wait 2 ms, 2 batches in flight
+(examples/serve/batcher.ts; bench/serve/fastapi_server.py follows the same rule);
+"one run per request" is the same app with batches capped at one request's rows.
+The torchts and PyTorch servers run with one intra-op thread per forward
+(\`--threads 1\`, their default here); onnxruntime-node keeps its own defaults.
+autocannon reports latencies in whole milliseconds.
 
 ${mdTable(header, table)}
 

@@ -9,7 +9,9 @@
 //   --host 127.0.0.1 --port 8080 (PORT; 0 picks a free port)
 //   --max-batch-rows 4096 --max-wait-ms 2 --max-inflight 2   the micro-batching rule (batcher.ts)
 //   --max-rows 4096       rows per request   --body-limit 1048576  bytes per request
-//   --threads N           torch.setNumThreads(N) (intra-op threads per forward)
+//   --threads 1           torch.setNumThreads(N): intra-op threads per forward. One by
+//                         default: batches run side by side (--max-inflight) instead,
+//                         and tiny ops never wait on a sleeping thread pool; 0 keeps libtorch's default
 //
 // It prints `listening on http://HOST:PORT` once it accepts requests. On
 // SIGTERM or SIGINT it stops accepting, answers what is in flight, and exits 0.
@@ -81,8 +83,8 @@ export async function main(argv: string[]): Promise<void> {
   const run = (values.run ?? env.TORCHTS_SERVE_RUN ?? 'async') as RunMode;
   if (run !== 'async' && run !== 'sync') throw new Error(`--run must be async or sync, got '${String(run)}'`);
   const format = (values.format ?? env.TORCHTS_SERVE_FORMAT) as ModelFormat | undefined;
-  const threads = intFlag('threads', values.threads);
-  if (threads) torch.setNumThreads(threads);
+  const threads = intFlag('threads', values.threads ?? env.TORCHTS_SERVE_THREADS) ?? 1;
+  if (threads > 0) torch.setNumThreads(threads);
   const predictor = loadPredictor({ path: model, format, run });
   const waitMs = values['max-wait-ms'] === undefined ? undefined : Number(values['max-wait-ms']);
   await serve(predictor, {

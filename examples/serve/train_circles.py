@@ -1,12 +1,17 @@
 """Train the circles MLP in Python and save it for the torchts server.
 
-    python examples/serve/train_circles.py [--out examples/serve/models] [--epochs 300] [--hidden 256 256] [--onnx]
+    python examples/serve/train_circles.py [--out examples/serve/models] [--epochs 300] [--hidden 256 256]
+                                           [--onnx] [--torchscript] [--aoti]
 
 Writes OUT/circles_py.pt: `torch.save(model.state_dict(), path)`, what
 `npx tsx examples/serve/server.ts --model OUT/circles_py.pt` serves.
 With --onnx also OUT/circles_py.onnx (`torch.onnx.export`, a dynamic batch
 dimension; needs the `onnx` and `onnxscript` packages), which the benchmark's
-onnxruntime-node server runs. Needs torch and scikit-learn.
+onnxruntime-node server runs. With --torchscript also OUT/circles_py_script.pt
+(`torch.jit.script(model).save`), with --aoti OUT/circles_py.pt2
+(`torch._inductor.aoti_compile_and_package(torch.export.export(...))`, a
+dynamic batch dimension; compiles C++, so it takes a minute). Needs torch and
+scikit-learn.
 """
 import argparse
 import os
@@ -33,6 +38,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
     ap.add_argument("--onnx", action="store_true")
+    ap.add_argument("--torchscript", action="store_true")
+    ap.add_argument("--aoti", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -66,6 +73,19 @@ def main():
         torch.onnx.export(model, (X_test[:64],), onnx_path, input_names=["inputs"], output_names=["logits"],
                           dynamic_shapes=({0: rows},), dynamo=True, external_data=False)
         print(f"saved {onnx_path}")
+
+    if args.torchscript:
+        script_path = os.path.join(args.out, "circles_py_script.pt")
+        torch.jit.script(model).save(script_path)
+        print(f"saved {script_path}")
+
+    if args.aoti:
+        pt2_path = os.path.join(args.out, "circles_py.pt2")
+        rows = torch.export.Dim("rows", min=1, max=65536)
+        with torch.no_grad():
+            exported = torch.export.export(model, (X_test[:64],), dynamic_shapes=({0: rows},))
+            torch._inductor.aoti_compile_and_package(exported, package_path=pt2_path)
+        print(f"saved {pt2_path}")
 
 
 if __name__ == "__main__":
