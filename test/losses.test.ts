@@ -123,8 +123,29 @@ describe('losses: bad input throws PyTorch\'s one-line message', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(torch.TorchError);
-    expect((error as Error).message).toBe(expected);
-    expect((error as Error).message).not.toContain('\n');
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    if (key === 'bce_long_target') {
+      // PyTorch's text, then which tensor is wrong and the fix (our addition).
+      expect(message).toBe(`${expected}: the target has dtype int64 but this loss needs a floating-point target like its input (float32); torch.tensor makes int64 from whole numbers: pass { dtype: torch.float32 } or call target.float()`);
+    } else {
+      expect(message).toBe(expected);
+    }
+  });
+
+  it('a target of the wrong dtype gets PyTorch\'s message plus which tensor and the fix', () => {
+    const logits = torch.zeros(3, 2);
+    const floatLabels = torch.tensor([0.5, 1, 1]).round();
+    let error: unknown;
+    try {
+      new nn.CrossEntropyLoss()(logits, floatLabels);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(torch.TorchError);
+    expect((error as Error).message).toBe(
+      "expected scalar type Long but found Float: the target holds class indices (shape torch.Size([3])) but has dtype float32; class indices must be int64 (call target.long()), class probabilities must have the input's shape torch.Size([3, 2])",
+    );
   });
 
   it('type-checks options before the engine sees them', () => {

@@ -1,6 +1,7 @@
 //! Losses as JavaScript describes them (LossSpec) and as the engine runs
 //! them (Loss), with PyTorch's options, checks and messages. The eager API
 //! (one native call per loss) and the training loop run the same code.
+use crate::kind::kind_name;
 use crate::scalar::number_tensor;
 use crate::{Error, Result};
 use tch::{Device, Kind, Reduction, Tensor};
@@ -181,14 +182,48 @@ impl Loss {
         // ("Target 3 is out of bounds."): check only on failure, for the
         // fuller message. Elsewhere (CUDA) a bad index is a device-side
         // assert that poisons the context, so check first (~7 ops).
-        if input.device() == Device::Cpu {
-            return self.forward_unchecked(input, target).or_else(|err| {
-                self.check_targets(input, target)?;
-                Err(err)
-            });
+        let on_cpu = input.device() == Device::Cpu;
+        if !on_cpu {
+            self.check_targets(input, target)?;
         }
-        self.check_targets(input, target)?;
-        self.forward_unchecked(input, target)
+        self.forward_unchecked(input, target).or_else(|err| {
+            if on_cpu {
+                self.check_targets(input, target)?;
+            }
+            Err(self.explain_target_dtype(err, input, target))
+        })
+    }
+
+    /// A target of the wrong dtype gets libtorch's message ("expected scalar
+    /// type Long but found Float") plus which tensor is wrong and the fix:
+    /// the usual cause is `torch.tensor` inferring int64 from whole numbers,
+    /// or float32 labels read from a Float32Array.
+    fn explain_target_dtype(&self, err: Error, input: &Tensor, target: &Tensor) -> Error {
+        let Error::Torch { summary, detail } = err else {
+            return err;
+        };
+        let classification = self.is_classification();
+        let hint = if classification && target.is_floating_point() && target.size() != input.size()
+        {
+            format!(
+                "the target holds class indices (shape {}) but has dtype {}; class indices must be int64 (call target.long()), class probabilities must have the input's shape {}",
+                torch_size(&target.size()),
+                kind_name(target.kind()),
+                torch_size(&input.size())
+            )
+        } else if !classification && input.is_floating_point() && !target.is_floating_point() {
+            format!(
+                "the target has dtype {} but this loss needs a floating-point target like its input ({}); torch.tensor makes int64 from whole numbers: pass {{ dtype: torch.float32 }} or call target.float()",
+                kind_name(target.kind()),
+                kind_name(input.kind())
+            )
+        } else {
+            return Error::Torch { summary, detail };
+        };
+        Error::Torch {
+            summary: format!("{summary}: {hint}"),
+            detail,
+        }
     }
 
     /// Class indices within `[0, classes)` (or the ignore index), for
@@ -504,6 +539,28 @@ fn check_class_targets(input: &Tensor, target: &Tensor, ignore_index: i64) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_of_the_wrong_dtype_names_the_target_and_the_fix() {
+        let logits = Tensor::zeros([3, 2], (Kind::Float, Device::Cpu));
+        let float_labels = Tensor::from_slice(&[0.0f32, 1.0, 1.0]);
+        let message = Loss::cross_entropy()
+            .forward(&logits, &float_labels)
+            .unwrap_err()
+            .to_string();
+        assert!(message.starts_with("expected scalar type Long but found Float: the target holds class indices (shape torch.Size([3])) but has dtype float32"), "{message}");
+        let bce = Loss::new(
+            LossSpec::BceWithLogits {
+                reduction: "mean".into(),
+            },
+            None,
+            None,
+        )
+        .unwrap();
+        let int_targets = Tensor::zeros([3, 2], (Kind::Int64, Device::Cpu));
+        let message = bce.forward(&logits, &int_targets).unwrap_err().to_string();
+        assert!(message.contains("the target has dtype int64 but this loss needs a floating-point target like its input (float32)"), "{message}");
+    }
 
     #[test]
     fn cross_entropy_rejects_out_of_range_labels() {
