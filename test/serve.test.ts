@@ -22,8 +22,8 @@ interface Server {
 }
 
 /** Starts examples/serve/server.ts on port 0 and waits for its `listening on` line. */
-async function startServer(args: string[]): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', serverScript, '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServer(args: string[], script = serverScript): Promise<Server> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -185,6 +185,28 @@ describe('examples/serve: a Fastify server of a torchts-saved state dict', { tim
   });
 });
 
+describe('examples/serve: the tutorial loop in one script', { timeout: 180_000 }, () => {
+  it('train_circles.ts trains with torch.fit, saves the state dict, and serves the trained model', async () => {
+    const out = path.join(dir, 'ts');
+    const server = await startServer(['--out', out, '--epochs', '5', '--serve'], path.join(root, 'examples', 'serve', 'train_circles.ts'));
+    try {
+      expect(server.stdout()).toMatch(/^trained 5 epochs: loss [\d.]+, test accuracy [\d.]+\nsaved .*circles_ts\.pt\n/);
+      const trained = mlp(0);
+      const loaded = trained.loadStateDict(torch.load(path.join(out, 'circles_ts.pt')));
+      expect(loaded).toEqual({ missingKeys: [], unexpectedKeys: [] });
+      const rows = randomRows(32, 9);
+      const res = await post(server.url, JSON.stringify({ inputs: rows }));
+      expect(res.status).toBe(200);
+      expectLogits(res.body, direct(trained, rows));
+      // The file holds the trained weights, not the seeded initial ones.
+      expect(bits(direct(trained, rows))).not.toEqual(bits(direct(mlp(42), rows)));
+    } finally {
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+});
+
 describe('examples/serve: graceful shutdown', { timeout: 120_000 }, () => {
   it('SIGTERM stops accepting, answers the requests in flight, and exits 0', async () => {
     const server = await startServer(['--model', modelPath, '--max-inflight', '1', '--max-batch-rows', '2048']);
@@ -218,11 +240,11 @@ describe('examples/serve: graceful shutdown', { timeout: 120_000 }, () => {
 });
 
 describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and saved by Python (TORCHTS_TEST_PYTHON)', reference), { timeout: 180_000 }, () => {
-  it('train_circles.py\'s state dict serves Python\'s logits bit for bit', async () => {
+  it('train_circles.py\'s state dict and TorchScript module serve Python\'s logits bit for bit', async () => {
     const out = path.join(dir, 'py');
-    const train = spawnSync(reference.python!, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', out, '--epochs', '20'], { encoding: 'utf8', timeout: 120_000 });
+    const train = spawnSync(reference.python!, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', out, '--epochs', '20', '--torchscript'], { encoding: 'utf8', timeout: 120_000 });
     expect(train.status, train.stderr).toBe(0);
-    expect(train.stdout).toMatch(/^trained 20 epochs: loss [\d.]+, test accuracy [\d.]+\nsaved .*circles_py\.pt\n$/);
+    expect(train.stdout).toMatch(/^trained 20 epochs: loss [\d.]+, test accuracy [\d.]+\nsaved .*circles_py\.pt\nsaved .*circles_py_script\.pt\n$/);
     const file = path.join(out, 'circles_py.pt');
     const rows = randomRows(64, 5);
     const script = [
@@ -236,14 +258,17 @@ describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and 
     const py = spawnSync(reference.python!, ['-c', script, file], { input: JSON.stringify(rows), encoding: 'utf8', timeout: 60_000 });
     expect(py.status, py.stderr).toBe(0);
     const pythonLogits = Float32Array.from(JSON.parse(py.stdout) as number[]);
-    const server = await startServer(['--model', file]);
-    try {
-      const res = await post(server.url, JSON.stringify({ inputs: rows }));
-      expect(res.status).toBe(200);
-      expectLogits(res.body, pythonLogits);
-    } finally {
-      server.proc.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
+    for (const args of [['--model', file], ['--model', path.join(out, 'circles_py_script.pt'), '--format', 'torchscript']]) {
+      const server = await startServer(args);
+      try {
+        const res = await post(server.url, JSON.stringify({ inputs: rows }));
+        expect(res.status).toBe(200);
+        expectLogits(res.body, pythonLogits);
+      } finally {
+        server.proc.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+      }
+      expect(server.stdout()).toMatch(args.includes('torchscript') ? /^serving TorchScript .*circles_py_script\.pt \(forwardAsync\)\n/ : /^serving state dict .*circles_py\.pt \(2-256-256-2 MLP, forwardAsync\)\n/);
     }
   });
 });

@@ -40,21 +40,45 @@ export function stateDictPredictor(path: string, run: RunMode = 'async'): Predic
   return modulePredictor(model, inFeatures, `state dict ${path} (${widths} MLP, ${run === 'async' ? 'forwardAsync' : 'sync forward'})`, run);
 }
 
-export type ModelFormat = 'state_dict';
+/** The output of a TorchScript forward, which must be one logits tensor. */
+function oneTensor(source: string, out: unknown): torch.Tensor {
+  const t = Array.isArray(out) && out.length === 1 ? out[0] : out;
+  if (!(t instanceof torch.Tensor)) throw new Error(`${source} returned ${Array.isArray(out) ? `${out.length} values` : typeof out}, expected one logits tensor`);
+  return t;
+}
+
+/** A TorchScript module saved by Python's `torch.jit.script(model).save(path)` (or a traced one), run by `forwardAsync` on the thread pool. */
+export function torchScriptPredictor(path: string, inFeatures: number): Predictor {
+  const module = torch.jit.load(path);
+  module.eval();
+  return {
+    description: `TorchScript ${path} (forwardAsync)`,
+    inFeatures,
+    predict: async (batch) => oneTensor('the TorchScript forward', await torch.noGrad(() => module.forwardAsync(batch))),
+  };
+}
+
+export type ModelFormat = 'state_dict' | 'torchscript';
 
 export interface PredictorSpec {
   path: string;
-  /** By default from the file: a state dict. */
+  /** @default 'state_dict' (a TorchScript `.pt` needs 'torchscript') */
   format?: ModelFormat;
   run?: RunMode;
+  /** Values per input row, for TorchScript (a state dict says it itself). @default 2 */
+  inFeatures?: number;
 }
 
 export function loadPredictor(spec: PredictorSpec): Predictor {
   const format = spec.format ?? 'state_dict';
+  const inFeatures = spec.inFeatures ?? 2;
+  if (format !== 'state_dict' && spec.run === 'sync') throw new Error(`--run sync is for state dicts (nn modules); ${format} runs on the thread pool`);
   switch (format) {
     case 'state_dict':
       return stateDictPredictor(spec.path, spec.run);
+    case 'torchscript':
+      return torchScriptPredictor(spec.path, inFeatures);
     default:
-      throw new Error(`unknown model format '${String(format)}'`);
+      throw new Error(`unknown model format '${String(format)}': use state_dict or torchscript`);
   }
 }

@@ -3,8 +3,10 @@
 //   npx tsx examples/serve/server.ts --model examples/serve/models/circles_py.pt [--port 8080]
 //
 // Flags (or environment variables):
-//   --model PATH          TORCHTS_SERVE_MODEL   a state dict (.pt) saved by torchts or by Python
-//   --format state_dict   TORCHTS_SERVE_FORMAT  what the file is (only state dicts for now)
+//   --model PATH          TORCHTS_SERVE_MODEL   the model file
+//   --format FORMAT       TORCHTS_SERVE_FORMAT  state_dict (a .pt saved by torchts or Python: the
+//                         default) or torchscript (torch.jit.script(model).save in Python)
+//   --in-features 2       values per row, for torchscript (a state dict has them)
 //   --run async|sync      TORCHTS_SERVE_RUN     forwardAsync on the thread pool (default) or model(x) on the event loop
 //   --host 127.0.0.1 --port 8080 (PORT; 0 picks a free port)
 //   --max-batch-rows 4096 --max-wait-ms 2 --max-inflight 2   the micro-batching rule (batcher.ts)
@@ -74,7 +76,7 @@ export async function main(argv: string[]): Promise<void> {
       model: { type: 'string' }, format: { type: 'string' }, run: { type: 'string' },
       host: { type: 'string' }, port: { type: 'string' },
       'max-batch-rows': { type: 'string' }, 'max-wait-ms': { type: 'string' }, 'max-inflight': { type: 'string' },
-      'max-rows': { type: 'string' }, 'body-limit': { type: 'string' }, threads: { type: 'string' },
+      'max-rows': { type: 'string' }, 'body-limit': { type: 'string' }, threads: { type: 'string' }, 'in-features': { type: 'string' },
     },
   });
   const env = process.env;
@@ -83,9 +85,10 @@ export async function main(argv: string[]): Promise<void> {
   const run = (values.run ?? env.TORCHTS_SERVE_RUN ?? 'async') as RunMode;
   if (run !== 'async' && run !== 'sync') throw new Error(`--run must be async or sync, got '${String(run)}'`);
   const format = (values.format ?? env.TORCHTS_SERVE_FORMAT) as ModelFormat | undefined;
+  if (format !== undefined && !['state_dict', 'torchscript'].includes(format)) throw new Error(`--format must be state_dict or torchscript, got '${String(format)}'`);
   const threads = intFlag('threads', values.threads ?? env.TORCHTS_SERVE_THREADS) ?? 1;
   if (threads > 0) torch.setNumThreads(threads);
-  const predictor = loadPredictor({ path: model, format, run });
+  const predictor = loadPredictor({ path: model, format, run, inFeatures: intFlag('in-features', values['in-features']) });
   const waitMs = values['max-wait-ms'] === undefined ? undefined : Number(values['max-wait-ms']);
   await serve(predictor, {
     host: values.host,
