@@ -6,6 +6,7 @@ mod aoti;
 mod attention;
 mod cancel;
 mod creation;
+mod data;
 mod dispatch;
 mod error;
 mod functional;

@@ -3,6 +3,7 @@
 //! in are derived there); everything is testable with `cargo test`.
 pub mod aoti;
 pub mod autograd;
+pub mod data;
 pub mod dispatch;
 pub mod error;
 pub mod generator;

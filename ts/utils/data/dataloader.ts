@@ -1,9 +1,14 @@
 // torch.utils.data.DataLoader: a dataset, an order (sampler), batching and
-// collation, iterated with `for (const [x, y] of loader)`. Single-process:
-// samples are fetched on the calling thread when the loop asks for them.
+// collation, iterated with `for (const [x, y] of loader)`: samples are
+// fetched on the calling thread when the loop asks for them. The async
+// iterator (`for await`) gathers a TensorDataset's next batches on napi's
+// thread pool instead, `prefetchFactor` of them ahead, while the current
+// one trains; other datasets run JavaScript, so they load as the sync loop does.
 import { argumentError } from '../../errors';
+import { native } from '../../native';
+import { Tensor } from '../../tensor';
 import { defaultCollate, defaultConvert, type Collated } from './collate';
-import { Dataset, IterableDataset } from './dataset';
+import { Dataset, IterableDataset, TensorDataset } from './dataset';
 import type { Generator } from './generator';
 import { pyRepr } from './python_repr';
 import { randomSeed } from './random';
@@ -24,6 +29,12 @@ export interface DataLoaderOptions<T, B> {
   dropLast?: boolean;
   /** Generator for the shuffle (and the per-pass base seed); without one, libtorch's global generator. */
   generator?: Generator | null;
+  /**
+   * Batches the async iterator prepares ahead on the thread pool while the
+   * current one is used (PyTorch's per-worker `prefetch_factor`; 0 gathers
+   * each batch only when it is asked for, still off the JS thread). @default 2
+   */
+  prefetchFactor?: number;
 }
 
 // An IterableDataset has no indices: PyTorch's _InfiniteConstantSampler yields None forever.
@@ -49,9 +60,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly batchSampler: Iterable<(number | null)[]> | null;
   readonly generator: Generator | null;
   readonly collateFn: (batch: T[]) => B;
+  readonly prefetchFactor: number;
 
   constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
-    const { batchSize = 1, shuffle, sampler, batchSampler, collateFn, dropLast = false, generator = null } = options;
+    const { batchSize = 1, shuffle, sampler, batchSampler, collateFn, dropLast = false, generator = null, prefetchFactor = 2 } = options;
+    if (!Number.isSafeInteger(prefetchFactor) || prefetchFactor < 0) {
+      throw argumentError(`prefetch_factor option should be a non-negative integer, got ${pyRepr(prefetchFactor)}`);
+    }
+    this.prefetchFactor = prefetchFactor;
     this.dataset = dataset;
     const iterable = dataset instanceof IterableDataset;
     if (iterable) {
@@ -107,6 +123,64 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
         yield batch.value;
       }
     })();
+  }
+
+  /**
+   * One pass, for `for await (const [x, y] of loader)`: the same batches in
+   * the same order as the sync iterator (and the same draws from the
+   * generator). For a TensorDataset with the default collate each batch is
+   * gathered on napi's thread pool, up to `prefetchFactor` batches ahead of
+   * the one in use; meanwhile the dataset's tensors are read-only (in-place
+   * changes throw until the gathers in flight settle).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<B> {
+    const tensors = this.backgroundTensors();
+    if (!tensors || !this.batchSampler) {
+      const batches = this[Symbol.iterator]();
+      return (async function* (): AsyncGenerator<B> {
+        for (let next = batches.next(); !next.done; next = batches.next()) yield next.value;
+      })();
+    }
+    const indices = this.batchSampler[Symbol.iterator]();
+    randomSeed(this.generator); // as the sync pass draws it
+    const handles = tensors.map((t) => t._n);
+    const ahead = this.prefetchFactor;
+    const queue: Promise<B>[] = [];
+    const start = (batch: (number | null)[]): Promise<B> => {
+      let task: Promise<B>;
+      try {
+        // The collated batch of a TensorDataset is the array of its tensors' rows.
+        task = native.gatherRowsAsync(handles, batch as number[]).then((out) => out.map((h) => new Tensor(h)) as unknown as B);
+      } catch (err) {
+        task = Promise.reject(err);
+      }
+      task.catch(() => undefined); // rejections surface when that batch is awaited, not as unhandled
+      return task;
+    };
+    let exhausted = false;
+    const fill = (count: number) => {
+      while (!exhausted && queue.length < count) {
+        const next = indices.next();
+        if (next.done) exhausted = true;
+        else queue.push(start(next.value));
+      }
+    };
+    return (async function* (): AsyncGenerator<B> {
+      for (;;) {
+        fill(1);
+        const head = queue.shift();
+        if (!head) return;
+        fill(ahead); // the next batches gather while this one is used
+        yield await head;
+      }
+    })();
+  }
+
+  /** The dataset's tensors when batches can be gathered natively (a TensorDataset, the default collate, no autograd). */
+  private backgroundTensors(): Tensor[] | null {
+    if (!(this.dataset instanceof TensorDataset) || this.collateFn !== (defaultCollate as unknown)) return null;
+    const tensors: Tensor[] = [...this.dataset.tensors];
+    return tensors.some((t) => t.requiresGrad) ? null : tensors;
   }
 
   private mapFetcher(dataset: Dataset<T>): (index: number | null | (number | null)[]) => IteratorResult<B, undefined> {
