@@ -4,6 +4,7 @@
 
 mod aoti;
 mod attention;
+mod autograd;
 mod cancel;
 mod creation;
 mod data;

@@ -8,6 +8,10 @@ import { track } from './memory';
 import { argumentError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
 import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe } from './validate';
+import { gradFnOf, type Node } from './autograd/graph';
+import { registerTensorHook, type RemovableHandle } from './autograd/hooks';
+import type { TensorHook } from './autograd/callbacks';
+import { backward as autogradBackward } from './autograd/functional';
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar | boolean;
@@ -427,11 +431,43 @@ export class Tensor {
 
   // ---- autograd -------------------------------------------------------------
 
-  /** Accumulates gradients into the leaves; `gradient` is required for non-scalar tensors. */
-  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
+  /**
+   * Accumulates gradients into the leaves (`torch.autograd.backward(this, …)`);
+   * `gradient` is required for non-scalar tensors, `inputs` limits which tensors get `.grad`.
+   */
+  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor | Tensor[] } = {}): void {
     if (gradient !== undefined && gradient !== null) expectTensor('backward', 'gradient', gradient);
-    checkOptionalBool('backward', 'retainGraph', opts?.retainGraph);
-    native.backward(this._n, gradient?._n, opts.retainGraph);
+    checkOptions('backward', opts);
+    autogradBackward(this, { gradTensors: gradient ?? null, retainGraph: opts.retainGraph, createGraph: opts.createGraph, inputs: opts.inputs });
+  }
+
+  /** The autograd node that made this tensor (`grad_fn`), or null for leaves and tensors that need no gradient. */
+  get gradFn(): Node | null {
+    return gradFnOf(this);
+  }
+
+  /** Keeps `.grad` for this non-leaf tensor after backward (a no-op on leaves). */
+  retainGrad(): void {
+    native.retainGrad(this._n);
+  }
+
+  /** Whether backward will fill `.grad` of this non-leaf tensor (retainGrad was called). */
+  get retainsGrad(): boolean {
+    return native.retainsGrad(this._n);
+  }
+
+  /**
+   * Calls `hook(grad)` whenever the gradient of this tensor is computed; a
+   * returned tensor replaces the gradient. Runs on the JavaScript thread
+   * during backward; `remove()` on the handle unregisters it.
+   */
+  registerHook(hook: TensorHook): RemovableHandle {
+    return registerTensorHook(this, hook);
+  }
+
+  /** Whether this tensor was made in inference mode (`is_inference()`). */
+  isInference(): boolean {
+    return native.isInference(this._n);
   }
 
   equal(other: Tensor): boolean { return native.equal(this._n, tensorArg('equal', 'other', other)); }

@@ -7,6 +7,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-changed=csrc/nn_ops.cpp");
+    println!("cargo:rerun-if-changed=csrc/autograd.cpp");
     println!("cargo:rerun-if-changed=csrc/dispatch.cpp");
     println!("cargo:rerun-if-changed=csrc/jit.cpp");
     println!("cargo:rerun-if-changed=csrc/aoti.cpp");
@@ -20,6 +21,7 @@ fn main() {
         .cpp(true)
         .file("csrc/shim.cpp")
         .file("csrc/nn_ops.cpp")
+        .file("csrc/autograd.cpp")
         .file("csrc/dispatch.cpp")
         .file("csrc/jit.cpp")
         .file("csrc/aoti.cpp")
