@@ -5,6 +5,7 @@
 // 64-row request:
 //   torchts forwardAsync   examples/serve/server.ts (micro-batching, thread pool)
 //   torchts sync forward   the same server with --run sync (model(x) on the event loop)
+//   torchts TorchScript    the same server with --format torchscript (torch.jit.load, forwardAsync)
 //   onnxruntime-node       the same Fastify app and batcher around an onnxruntime-node
 //                          session on the ONNX export; once per request (plain ORT
 //                          service) and once with the batcher
@@ -73,8 +74,9 @@ if (!fs.existsSync(path.join(venv, '.ready'))) {
 const models = path.join(here, 'models');
 const ptPath = path.join(models, 'circles_py.pt');
 const onnxPath = path.join(models, 'circles_py.onnx');
-if (!fs.existsSync(ptPath) || !fs.existsSync(onnxPath)) {
-  sh(python, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', models, '--onnx']);
+const scriptPath = path.join(models, 'circles_py_script.pt');
+if (![ptPath, onnxPath, scriptPath].every((f) => fs.existsSync(f))) {
+  sh(python, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', models, '--onnx', '--torchscript']);
 }
 
 // --- servers ---------------------------------------------------------------
@@ -82,6 +84,7 @@ const tsx = ['--import', 'tsx'];
 const servers = [
   { name: 'torchts forwardAsync', key: 'torchts', cmd: process.execPath, args: (port) => [...tsx, 'examples/serve/server.ts', '--model', ptPath, '--port', port] },
   { name: 'torchts sync forward', key: 'torchts-sync', cmd: process.execPath, args: (port) => [...tsx, 'examples/serve/server.ts', '--model', ptPath, '--run', 'sync', '--port', port] },
+  { name: 'torchts TorchScript forwardAsync', key: 'torchts-jit', cmd: process.execPath, args: (port) => [...tsx, 'examples/serve/server.ts', '--model', scriptPath, '--format', 'torchscript', '--port', port] },
   { name: 'onnxruntime-node, one run per request', key: 'ort', cmd: process.execPath, args: (port) => [...tsx, 'bench/serve/ort_server.mjs', '--model', onnxPath, '--max-batch-rows', String(ROWS), '--max-inflight', '1', '--port', port] },
   { name: 'onnxruntime-node, batched', key: 'ort-batched', cmd: process.execPath, args: (port) => [...tsx, 'bench/serve/ort_server.mjs', '--model', onnxPath, '--port', port] },
   { name: 'PyTorch, FastAPI + uvicorn', key: 'fastapi', cmd: python, args: (port) => ['bench/serve/fastapi_server.py', '--model', ptPath, '--port', port] },
