@@ -6,6 +6,7 @@
 // install`), it is never skipped.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundle, ROOT } from './helpers/bundle.mjs';
@@ -47,14 +48,18 @@ function runtimeBinary(name: 'bun' | 'deno'): string {
   return bin;
 }
 
-function run(command: string, args: string[], label: string): SmokeResult {
-  const started = Date.now();
-  const r = spawnSync(command, [...args, script, String(EPOCHS), CASES_FILE, ...CASES], {
+function spawn(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(command, [...args, script, String(EPOCHS), CASES_FILE, ...CASES], {
     cwd: path.dirname(script), // not the repository: Deno would read its package.json
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env },
   });
+}
+
+function run(command: string, args: string[], label: string): SmokeResult {
+  const started = Date.now();
+  const r = spawn(command, args);
   if (r.error || r.status !== 0) {
     throw new Error(`${label} exited with ${r.error?.message ?? r.status}:\n${r.stderr}${r.stdout}`);
   }
@@ -104,12 +109,15 @@ describe('Node runs the smoke script as PyTorch does', () => {
   });
 });
 
-describe.each([
+const runtimes = [
+  ['node', () => [process.execPath, []] as const],
   ['bun', () => [runtimeBinary('bun'), []] as const],
   // The permissions a Node-API package needs under Deno: ffi for the addon
   // and libtorch, read/env/sys for finding libtorch.
   ['deno', () => [runtimeBinary('deno'), ['run', '--allow-ffi', '--allow-read', '--allow-env', '--allow-sys']] as const],
-] as const)('%s', (name, command) => {
+] as const;
+
+describe.each(runtimes.slice(1))('%s', (name, command) => {
   it(`runs the tutorial, the ops and forwardAsync with Node's numbers, bit for bit`, () => {
     const [bin, args] = command();
     const result = run(bin, [...args], name);
@@ -117,5 +125,21 @@ describe.each([
     const { runtime: _r, ...got } = result;
     const { runtime: _n, ...want } = nodeResult;
     expect(got).toEqual(want);
+  }, 120_000);
+});
+
+describe.each(runtimes)('%s with a broken libtorch', (_name, command) => {
+  it('fails with one line naming the library and the loader\'s reason', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-bad-libtorch-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'lib'));
+      for (const lib of ['libc10.so', 'libtorch_cpu.so']) fs.writeFileSync(path.join(dir, 'lib', lib), 'not a library\n');
+      const [bin, args] = command();
+      const r = spawn(bin, [...args], { TORCHTS_LIBTORCH: dir });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`torchts: could not load the native addon (${path.join(dir, 'lib', 'libc10.so')}: file too short). Run \`npx torchts install-libtorch\``);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
