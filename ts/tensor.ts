@@ -11,7 +11,7 @@ import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, 
 import { gradFnOf, type Node } from './autograd/graph';
 import { registerTensorHook, type RemovableHandle } from './autograd/hooks';
 import type { TensorHook } from './autograd/callbacks';
-import { backward as autogradBackward } from './autograd/functional';
+import { backward as autogradBackward, run as autogradRunBackward } from './autograd/functional';
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar | boolean;
@@ -438,6 +438,12 @@ export class Tensor {
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor | Tensor[] } = {}): void {
     if (gradient !== undefined && gradient !== null) expectTensor('backward', 'gradient', gradient);
     checkOptions('backward', opts);
+    if (opts.createGraph === undefined && opts.inputs === undefined) {
+      // The common `loss.backward()`: straight to the engine.
+      const retain = checkOptionalBool('backward', 'retainGraph', opts.retainGraph) ?? false;
+      autogradRunBackward([this], [gradient ?? null], [], retain, false, true, true);
+      return;
+    }
     autogradBackward(this, { gradTensors: gradient ?? null, retainGraph: opts.retainGraph, createGraph: opts.createGraph, inputs: opts.inputs });
   }
 

@@ -18,6 +18,9 @@ export const hookLists = new Map<number, Map<number, TensorHook>>();
 
 /** Drops the entries of native nodes and hook lists that have died. */
 export function sweepReleased(): void {
+  // Ids are only queued for entries made here, so with none left there is
+  // nothing to drain (and backward stays one native call).
+  if (functionNodes.size === 0 && hookLists.size === 0) return;
   for (const id of native.autogradReleased()) {
     functionNodes.delete(id);
     hookLists.delete(id);

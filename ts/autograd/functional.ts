@@ -52,7 +52,8 @@ function gradList(fn: string, name: string, value: unknown, count: number): (Ten
   });
 }
 
-function run(outputs: Tensor[], grads: (Tensor | null)[], inputs: Tensor[], retain: boolean, create: boolean, allowUnused: boolean, accumulate: boolean): (Tensor | null)[] {
+/** @internal the engine call behind backward and grad (options already checked). */
+export function run(outputs: Tensor[], grads: (Tensor | null)[], inputs: Tensor[], retain: boolean, create: boolean, allowUnused: boolean, accumulate: boolean): (Tensor | null)[] {
   try {
     return native
       .autogradRunBackward(outputs.map((t) => t._n), grads.map((g) => g?._n ?? null), inputs.map((t) => t._n), retain, create, allowUnused, accumulate)
