@@ -80,6 +80,16 @@ describe('callable modules', () => {
     expect(heads.get('reg').outFeatures).toBe(1);
     const out: Tensor = seq(torch.zeros([5, 2]));
     expect(out.shape).toEqual([5, 1]);
+    // Built from a list, each literal index has its layer's own type.
+    const mixed = new nn.Sequential(new nn.Linear(3, 1), new nn.Flatten(0, 1));
+    const linear: nn.Linear = mixed.at(0);
+    const flatten: nn.Flatten = mixed.at(1);
+    expect([linear.inFeatures, flatten.startDim]).toEqual([3, 0]);
+    const last: nn.Linear | nn.Flatten = mixed.at(-1);
+    expect(last).toBe(flatten);
+    // A typed Sequential is still a Sequential (what functions declare they return).
+    const plain: nn.Sequential = mixed;
+    expect(plain.length).toBe(2);
   });
 
   it('item() is a number for every dtype: a bool tensor gives 1 or 0', () => {

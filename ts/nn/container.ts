@@ -23,13 +23,26 @@ function isBuiltinLayer(m: Module): boolean {
   return builtin;
 }
 
-export class Sequential<T extends Module = Module> extends Module {
+/** What a Sequential of layers `T` holds: their union, or any Module when nothing says more. */
+type SequentialItem<T extends readonly Module[]> = T extends readonly [] ? Module : T[number];
+
+/** The valid literal indices of a tuple of layers (0 | 1 | … ); never for a plain array. */
+type LayerIndex<T extends readonly Module[]> = { [K in keyof T]: K extends `${infer N extends number}` ? N : never }[number];
+
+/**
+ * Layers run in order, as Python's nn.Sequential. Built from a list, it keeps
+ * each layer's type: `new nn.Sequential(new nn.Linear(3, 1), new nn.Flatten(0, 1)).at(0)`
+ * is a `Linear`.
+ */
+export class Sequential<T extends readonly Module[] = Module[]> extends Module {
   /**
    * `new nn.Sequential(a, b, c)` names children "0", "1", "2";
    * `new nn.Sequential({ hidden: a, act: b })` keeps the given names
    * (Python's OrderedDict form).
    */
-  constructor(...modules: T[] | [Record<string, T> | Map<string, T>]) {
+  constructor(...modules: T);
+  constructor(modules: Record<string, Module> | Map<string, Module>);
+  constructor(...modules: readonly Module[] | [Record<string, Module> | Map<string, Module>]) {
     super();
     const first = modules[0];
     if (modules.length === 1 && (first instanceof Map || (first !== null && typeof first === 'object' && !(first instanceof Module)))) {
@@ -51,22 +64,24 @@ export class Sequential<T extends Module = Module> extends Module {
   }
 
   /** `seq.at(i)` is Python's `seq[i]` (negative indices count from the end). */
-  at(index: number): T {
+  at<I extends LayerIndex<T>>(index: I): T[I];
+  at(index: number): SequentialItem<T>;
+  at(index: number): Module {
     const items = [...this];
     const i = index < 0 ? index + items.length : index;
     if (i < 0 || i >= items.length) throw argumentError(`index ${index} is out of range`);
     return items[i]!;
   }
 
-  append(module: T): this {
+  append(module: SequentialItem<T>): this {
     this.registerModule(String(this._modules.size), module);
     return this;
   }
 
   /** Every layer in order, a module added twice included (Python iterates `_modules.values()`). */
-  *[Symbol.iterator](): Iterator<T> {
-    // Only `T`s are registered here (constructor, append).
-    for (const [, m] of this._childSlots()) yield m as T;
+  *[Symbol.iterator](): Iterator<SequentialItem<T>> {
+    // Only the constructor's layers and appended ones are registered here.
+    for (const [, m] of this._childSlots()) yield m as SequentialItem<T>;
   }
 
   override _layerSpecs(params: Parameter[]): LayerSpec[] | null {
