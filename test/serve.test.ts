@@ -240,7 +240,7 @@ describe('examples/serve: graceful shutdown', { timeout: 120_000 }, () => {
 });
 
 describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and saved by Python (TORCHTS_TEST_PYTHON)', reference), { timeout: 180_000 }, () => {
-  it('train_circles.py\'s state dict and TorchScript module serve Python\'s logits bit for bit', async () => {
+  it('train_circles.py\'s state dict and TorchScript module serve Python\'s logits bit for bit; a forward that fails answers 500 and the server goes on', async () => {
     const out = path.join(dir, 'py');
     const train = spawnSync(reference.python!, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', out, '--epochs', '20', '--torchscript'], { encoding: 'utf8', timeout: 120_000 });
     expect(train.status, train.stderr).toBe(0);
@@ -269,6 +269,19 @@ describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and 
         expect(await server.exited).toBe(0);
       }
       expect(server.stdout()).toMatch(args.includes('torchscript') ? /^serving TorchScript .*circles_py_script\.pt \(forwardAsync\)\n/ : /^serving state dict .*circles_py\.pt \(2-256-256-2 MLP, forwardAsync\)\n/);
+    }
+    // A model that fails on its input (told 3 features, it takes 2): that batch gets a 500 with libtorch's message, and the server goes on.
+    const wrong = await startServer(['--model', path.join(out, 'circles_py_script.pt'), '--format', 'torchscript', '--in-features', '3']);
+    try {
+      const res = await post(wrong.url, '{"inputs":[[1,2,3]]}');
+      expect(res.status).toBe(500);
+      expect(res.body.error).toMatch(/^internal error: .*mat1 and mat2 shapes cannot be multiplied \(1x3 and 2x256\)/);
+      expect(res.body.error).not.toMatch(/\n/);
+      expect((await fetch(`${wrong.url}/health`)).status).toBe(200);
+      expect(wrong.proc.exitCode).toBe(null);
+    } finally {
+      wrong.proc.kill('SIGTERM');
+      expect(await wrong.exited).toBe(0);
     }
   });
 });
