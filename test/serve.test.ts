@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as torch from '../ts/index';
 import { referencePython, titleFor } from './helpers/reference-python';
+import { buildApp } from '../examples/serve/app';
 
 const root = path.resolve(__dirname, '..');
 const serverScript = path.join(root, 'examples', 'serve', 'server.ts');
@@ -182,6 +183,24 @@ describe('examples/serve: a Fastify server of a torchts-saved state dict', { tim
     const ok = await post(server.url, '{"inputs":[[0.5,0.5]]}');
     expectLogits(ok.body, direct(model, [[0.5, 0.5]]));
     expect(server.stderr()).toBe('');
+  });
+});
+
+describe('examples/serve: the response writer', () => {
+  it('writes float32 logits exactly (-0 included), null for Infinity/NaN, and classes as torch.argmax picks them', async () => {
+    const values = new Float32Array([-0, 1, NaN, 2, 3, Infinity, 5, NaN, 1e-45, -3.4028234663852886e38, 2, 2]);
+    const logits = torch.fromTypedArray(values, [6, 2]);
+    const predictor = { description: 'fixed logits', inFeatures: 2, predict: async () => logits.clone() };
+    const { app } = buildApp(predictor);
+    try {
+      const res = await app.inject({ method: 'POST', url: '/predict', payload: { inputs: Array.from({ length: 6 }, () => [0, 0]) } });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe('{"logits":[[-0,1],[null,2],[3,null],[5,null],[1.401298464324817e-45,-3.4028234663852886e+38],[2,2]],"classes":[1,0,1,1,0,0]}');
+      expect(Object.is((JSON.parse(res.body) as { logits: number[][] }).logits[0]![0], -0)).toBe(true);
+      expect((JSON.parse(res.body) as { classes: number[] }).classes).toEqual(Array.from(logits.argmax(1).data() as BigInt64Array, Number));
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -18,7 +18,16 @@ export interface PredictBody {
 /** One line, whatever the error said. */
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-/** A float32 JSON number: a float32 widened to a double prints as the shortest double, which reads back to the same float32. */
+/**
+ * A float32 as a JSON number: widened to a double it prints as the shortest
+ * double, which reads back to the same float32 (-0 keeps its sign).
+ * Infinity and NaN, which JSON lacks, become null, as JSON.stringify writes them.
+ */
+function jsonNumber(v: number): string {
+  if (!Number.isFinite(v)) return 'null';
+  return v === 0 && 1 / v < 0 ? '-0' : String(v);
+}
+
 function writeResponse(logits: Float32Array, rows: number, classes: number): string {
   let out = '{"logits":[';
   let predicted = '';
@@ -32,9 +41,10 @@ function writeResponse(logits: Float32Array, rows: number, classes: number): str
     for (let c = 0; c < classes; c++) {
       const v = logits[r * classes + c]!;
       if (c > 0) out += ',';
-      out += String(v);
-      // torch.argmax's rule: the first index of the largest value.
-      if (v > logits[r * classes + best]!) best = c;
+      out += jsonNumber(v);
+      // torch.argmax's rule: the first index of the largest value, where NaN is the largest.
+      const b = logits[r * classes + best]!;
+      if (!Number.isNaN(b) && (v > b || Number.isNaN(v))) best = c;
     }
     out += ']';
     predicted += String(best);
