@@ -10,7 +10,10 @@
 // routes what the library writes to std::cerr on its own thread into the
 // error it returns.
 #include <ATen/ATen.h>
+#include <ATen/DynamicLibrary.h>
 #include <torch/csrc/inductor/aoti_package/model_package_loader.h>
+
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -69,6 +72,23 @@ void prepare_once() {
   });
 }
 
+// A package's model library lists libtorch.so as NEEDED, which the dynamic
+// loader finds only by name among loaded libraries or on the system's paths.
+// A dlopen made from libtorch_cpu.so's own code also searches its RPATH
+// ($ORIGIN), so asking it (through at::DynamicLibrary) to open "libtorch.so"
+// finds the one beside it (the real one, or a symlink to libtorch_cpu.so)
+// and registers the name. If that fails, the loader's error says so.
+void provide_libtorch_name() {
+  if (void *h = dlopen("libtorch.so", RTLD_LAZY | RTLD_NOLOAD)) {
+    dlclose(h);
+    return;
+  }
+  try {
+    at::DynamicLibrary lib("libtorch.so", nullptr, /*leak_handle=*/true);
+  } catch (...) {
+  }
+}
+
 // The library's own report (its last "Error: ..." line) in front of the
 // runner's "API call failed" text.
 std::string with_report(const std::string &what, const std::string &report) {
@@ -108,6 +128,7 @@ extern "C" {
 char *tts_aoti_load(AOTIModelPackageLoader **out, const char *path, const char *model_name, size_t num_runners) {
   prepare_once();
   return guard([&] {
+    provide_libtorch_name();
     *out = new AOTIModelPackageLoader(std::string(path), std::string(model_name), false, num_runners, -1);
   });
 }

@@ -61,11 +61,13 @@ fn explain_load_error(detail: &str) -> String {
     if detail.contains("undefined symbol") {
         return format!("the package was compiled against another libtorch than 2.11.0: {summary}");
     }
+    if detail.contains("Failed to find a generated cpp file or so file")
+        || detail.contains("No AOTInductor generate cpp file or so file found")
+    {
+        return "not an AOTInductor package: the archive holds no compiled model (data/aotinductor/<name>/*.so); make one with torch._inductor.aoti_compile_and_package".into();
+    }
     if detail.contains("zip archive") || detail.contains("central directory") {
         return format!("not a valid .pt2 package (not a readable zip archive): {summary}");
-    }
-    if detail.contains("No AOTInductor generate cpp file or so file found") {
-        return "not an AOTInductor package: the archive holds no compiled model (data/aotinductor/<name>/*.so); make one with torch._inductor.aoti_compile_and_package".into();
     }
     summary
 }
