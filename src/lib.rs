@@ -22,6 +22,7 @@ mod optim;
 mod rnn;
 mod runtime;
 mod serialize;
+mod storage;
 mod tensor;
 mod train;
 

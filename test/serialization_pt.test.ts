@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { tensor, arange } from '../ts/creation';
 import { manualSeed } from '../ts/random';
 import { noGrad } from '../ts/autograd';
@@ -206,6 +206,94 @@ describe.skipIf(!!reference.skip)(titleFor('files torchts wrote load in PyTorch 
     const [status, values] = run.stdout.trim().split('\n');
     expect(status).toBe('<All keys matched successfully>');
     expect(new Float32Array(JSON.parse(values!) as number[])).toEqual(new Float32Array(want.reshape(-1).toArray() as number[]));
+  });
+});
+
+describe('views share one storage record, both ways', () => {
+  // A base and windows on it, as torchts makes them: each has its own offset and strides.
+  const makeViews = () => {
+    const base = arange(24, { dtype: 'float32' }).reshape(2, 3, 4);
+    return {
+      base,
+      transposed: base.transpose(0, 2),
+      stepped: base.slice(1, 0, null, 2).slice(2, 1, 3),
+      column: base.select(2, 1),
+      offset_row: base.select(0, 1).select(0, 2),
+      permuted: base.permute(2, 0, 1).slice(0, 1),
+      expanded: arange(3).expand(4, 3),
+    };
+  };
+  const layouts = (views: Record<string, Tensor>) =>
+    Object.fromEntries(Object.entries(views).map(([k, t]) => {
+      const l = native.storageLayout(t._n);
+      return [k, { offset: l.offset, stride: l.stride, shape: t.shape }];
+    }));
+  const records = (path: string) => Object.keys(unzipSync(readFileSync(path))).filter((n) => /\/data\/\d+$/.test(n));
+
+  it('torchts writes each storage once, with offsets and strides, and loads views sharing memory', () => {
+    const views = makeViews();
+    const path = join(dir, 'views_ts.pt');
+    save(views, path);
+    expect(records(path)).toHaveLength(2); // the float base and the int64 row
+    const back = load<Map<string, Tensor>>(path);
+    const loaded = Object.fromEntries(back);
+    expect(layouts(loaded)).toEqual(layouts(views));
+    for (const [k, t] of back) expect(t.toArray(), k).toEqual(views[k as keyof typeof views].toArray());
+    noGrad(() => back.get('base')!.mul_(0));
+    for (const k of ['transposed', 'stepped', 'column', 'offset_row', 'permuted']) expect(back.get(k)!.abs().sum().item(), k).toBe(0);
+    expect(back.get('expanded')!.sum().item()).toBe(12);
+  });
+
+  it('a view alone carries only the storage up to its last element', () => {
+    const base = arange(100, { dtype: 'float64' });
+    const path = join(dir, 'window.pt');
+    save({ w: base.slice(0, 10, 20, 3) }, path);
+    const w = load<Map<string, Tensor>>(path).get('w')!;
+    expect(w.toArray()).toEqual([10, 13, 16, 19]);
+    expect(native.storageLayout(w._n)).toMatchObject({ offset: 10, stride: [3] });
+    expect(Object.values(unzipSync(readFileSync(path))).map((b) => b.length)).toContain(20 * 8);
+  });
+
+  describe.skipIf(!!reference.skip)(titleFor('against PyTorch (TORCHTS_TEST_PYTHON)', reference), () => {
+    const script = (body: string[]) => ['import sys, json, torch', ...body].join('\n');
+    const py = (body: string[], ...args: string[]) => {
+      const run = spawnSync(reference.python!, ['-c', script(body), ...args], { encoding: 'utf8', timeout: 120_000 });
+      expect(run.stderr).toBe('');
+      return JSON.parse(run.stdout) as unknown;
+    };
+    const describePy = [
+      'def layout(d): return {k: {"offset": t.storage_offset(), "stride": list(t.stride()), "shape": list(t.shape)} for k, t in d.items()}',
+      'def storages(d): return len({t.untyped_storage().data_ptr() for t in d.values() if t.dtype == torch.float32})',
+    ];
+
+    it('Python loads torchts\'s views as views of one storage, with the same offsets, strides and values', () => {
+      const views = makeViews();
+      const path = join(dir, 'views_for_py.pt');
+      save(views, path);
+      const out = py([
+        ...describePy,
+        'd = torch.load(sys.argv[1], weights_only=True)',
+        'print(json.dumps({"layout": layout(d), "storages": storages(d), "values": {k: t.tolist() for k, t in d.items()}}))',
+      ], path) as { layout: unknown; storages: number; values: Record<string, unknown> };
+      expect(out.layout).toEqual(layouts(views));
+      expect(out.storages).toBe(1);
+      for (const [k, t] of Object.entries(views)) expect(out.values[k], k).toEqual(t.toArray());
+    });
+
+    it('torchts loads Python\'s views with Python\'s offsets and strides, sharing memory', () => {
+      const path = join(dir, 'views_from_py.pt');
+      const want = py([
+        ...describePy,
+        'base = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4)',
+        'd = {"base": base, "transposed": base.transpose(0, 2), "stepped": base[:, ::2, 1:3], "column": base[..., 1], "offset_row": base[1, 2], "permuted": base.permute(2, 0, 1)[1:]}',
+        'torch.save(d, sys.argv[1])',
+        'print(json.dumps(layout(d)))',
+      ], path);
+      const back = Object.fromEntries(load<Map<string, Tensor>>(path));
+      expect(layouts(back)).toEqual(want);
+      noGrad(() => back.base!.fill_(7));
+      for (const t of Object.values(back)) expect(new Set(t.reshape(-1).toArray() as number[])).toEqual(new Set([7]));
+    });
   });
 });
 

@@ -220,15 +220,38 @@ export function ptBytes(obj: unknown, path: string): Uint8Array {
   const ordered = PyRef.of('collections', 'OrderedDict');
   const noHooks = () => new PyReduce(ordered, new PyTuple([]));
 
+  // One record per storage, as Python writes it: tensors sharing memory
+  // (views, slices, transposes) point into it with their own offset and
+  // strides. A record holds the storage up to the last element any saved
+  // tensor reaches (Python writes the whole storage; the rest is unused).
+  interface Shared { key: string; source: Tensor; numel: number; pid: (string | number | PyRef)[] }
+  const shared = new Map<string, Shared>();
   const tensorReduce = (t: Tensor, requiresGrad: boolean): PyReduce => {
-    const bytes = native.data(t._n);
-    const key = String(storages.length);
-    storages.push(bytes);
-    const shape = t.shape;
-    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
     const device = native.device(t._n);
-    const pid = new PyPersistentId(new PyTuple(['storage', PyRef.of('torch', STORAGE_CLASS[t.dtype.name]), key, device, bytes.length / t.dtype.itemSize]));
-    return new PyReduce(PyRef.of('torch._utils', '_rebuild_tensor_v2'), new PyTuple([pid, 0, new PyTuple(shape), new PyTuple(strides), requiresGrad, noHooks()]));
+    const storageClass = PyRef.of('torch', STORAGE_CLASS[t.dtype.name]);
+    const rebuild = (pid: PyTuple, offset: number, stride: number[]) =>
+      new PyReduce(PyRef.of('torch._utils', '_rebuild_tensor_v2'), new PyTuple([new PyPersistentId(pid), offset, new PyTuple(t.shape), new PyTuple(stride), requiresGrad, noHooks()]));
+    if (t.numel() === 0) {
+      const key = String(storages.length);
+      storages.push(new Uint8Array(0));
+      return rebuild(new PyTuple(['storage', storageClass, key, device, 0]), 0, t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1)));
+    }
+    const layout = native.storageLayout(t._n);
+    const reach = layout.offset + 1 + t.shape.reduce((a, size, i) => a + (size - 1) * layout.stride[i]!, 0);
+    const id = `${layout.storage}/${t.dtype.name}/${device}`;
+    let record = shared.get(id);
+    if (!record) {
+      const key = String(storages.length);
+      storages.push(new Uint8Array(0)); // filled once every tensor on it is known
+      record = { key, source: t, numel: 0, pid: ['storage', storageClass, key, device, 0] };
+      shared.set(id, record);
+    }
+    if (reach > record.numel) {
+      record.numel = reach;
+      record.source = t;
+      record.pid[4] = reach; // the pid is pickled after the whole object is converted
+    }
+    return rebuild(new PyTuple(record.pid), layout.offset, layout.stride);
   };
 
   const convert = (value: unknown, where: string): Picklable => {
@@ -286,7 +309,16 @@ export function ptBytes(obj: unknown, path: string): Uint8Array {
     return out;
   };
 
-  const data = pickle(convert(obj, 'the object'));
+  const converted = convert(obj, 'the object');
+  for (const r of shared.values()) {
+    const prefix = native.storagePrefix(r.source._n, r.numel);
+    try {
+      storages[Number(r.key)] = native.data(prefix);
+    } finally {
+      native.dispose(prefix);
+    }
+  }
+  const data = pickle(converted);
   const archive = basename(path, extname(path)).replace(/[^\w.-]/g, '_') || 'archive';
   const entries: [string, Uint8Array][] = [
     ['data.pkl', data],

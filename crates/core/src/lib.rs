@@ -19,6 +19,7 @@ pub mod nn;
 pub mod optim;
 pub mod runtime;
 pub mod scalar;
+pub mod storage;
 mod shim;
 pub mod train;
 
