@@ -695,7 +695,7 @@ mod host_tests {
             err.contains("backward through the graph a second time"),
             "{err}"
         );
-        drop((applied, node, next, loss));
+        drop((applied, node, next, loss, out));
         assert!(!take_released().is_empty(), "the node's death is queued");
     }
 
