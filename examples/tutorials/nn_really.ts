@@ -151,7 +151,7 @@ export function nnReallyTutorial(print: (line: string) => void = () => {}): NnRe
 
     // -input[range(target.shape[0]), target].mean()
     function nll(input: Tensor, target: Tensor): Tensor {
-      return input.index(torch.arange(target.shape[0]!), target).mean().neg();
+      return input.index(torch.arange(target.shape[0]), target).mean().neg();
     }
 
     let lossFunc: LossFunc = nll;
@@ -172,7 +172,7 @@ export function nnReallyTutorial(print: (line: string) => void = () => {}): NnRe
     const epochs = 2; // how many epochs to train for
 
     for (let epoch = 0; epoch < epochs; epoch++) {
-      for (let i = 0; i < Math.floor((n! - 1) / bs) + 1; i++) {
+      for (let i = 0; i < Math.floor((n - 1) / bs) + 1; i++) {
         const startI = i * bs;
         const endI = startI + bs;
         xb = xTrain.slice(0, startI, endI);
@@ -214,7 +214,7 @@ export function nnReallyTutorial(print: (line: string) => void = () => {}): NnRe
     // block by tsx/esbuild and replace the fit() defined further down.
     const fit = () => {
       for (let epoch = 0; epoch < epochs; epoch++) {
-        for (let i = 0; i < Math.floor((n! - 1) / bs) + 1; i++) {
+        for (let i = 0; i < Math.floor((n - 1) / bs) + 1; i++) {
           const startI = i * bs;
           const endI = startI + bs;
           const xb = xTrain.slice(0, startI, endI);
@@ -258,7 +258,7 @@ export function nnReallyTutorial(print: (line: string) => void = () => {}): NnRe
   losses.push(lossFunc(model(xb), yb).item());
 
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = 0; i < Math.floor((n! - 1) / bs) + 1; i++) {
+    for (let i = 0; i < Math.floor((n - 1) / bs) + 1; i++) {
       const startI = i * bs;
       const endI = startI + bs;
       xb = xTrain.slice(0, startI, endI);
@@ -282,7 +282,7 @@ export function nnReallyTutorial(print: (line: string) => void = () => {}): NnRe
   [model, opt] = getModel();
 
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = 0; i < Math.floor((n! - 1) / bs) + 1; i++) {
+    for (let i = 0; i < Math.floor((n - 1) / bs) + 1; i++) {
       // train_ds[i * bs: i * bs + bs]: TensorDataset takes one index, not a slice.
       [xb, yb] = trainDs.tensors.map((t) => t.slice(0, i * bs, i * bs + bs));
       const pred = model(xb);
@@ -373,7 +373,7 @@ export function nnReallyTutorial(print: (line: string) => void = () => {}): NnRe
       const results = torch.noGrad(() => [...validDl].map(([xb, yb]) => lossBatch(model, lossFunc, xb, yb)));
       const [losses, nums] = [results.map((r) => r[0]), results.map((r) => r[1])];
       // np.sum(np.multiply(losses, nums)) / np.sum(nums), in float64 as NumPy
-      const valLoss = losses.reduce((s, l, i) => s + l * nums[i]!, 0) / nums.reduce((s, k) => s + k, 0);
+      const valLoss = losses.reduce((s, l, i) => s + l * nums[i], 0) / nums.reduce((s, k) => s + k, 0);
 
       out(epoch, valLoss);
       valLosses.push(valLoss);
