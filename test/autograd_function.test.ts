@@ -3,6 +3,10 @@
 // LegendrePolynomial3 program bit for bit, needs_input_grad, saved tensors,
 // non-tensor arguments, markDirty / markNonDifferentiable /
 // setMaterializeGrads, and PyTorch's messages for bad backwards.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../ts/index';
 import { Tensor } from '../ts/index';
@@ -11,6 +15,9 @@ import { expectTensorBits } from './helpers/tensor_bits';
 import { thrownTorchError } from './helpers/errors';
 import { fromJson, float32Bits } from './fixtures/nn_fixture';
 import { loadAutogradFixture } from './helpers/autograd_fixture';
+import { bundle } from './helpers/bundle.mjs';
+import { cubeRun } from './helpers/autograd-cube';
+import { functionNodes, hookLists, sweepReleased } from '../ts/autograd/callbacks';
 
 const fx = loadAutogradFixture();
 
@@ -106,7 +113,7 @@ describe('torch.autograd.Function', () => {
         return grad.mul(2);
       }
     }
-    const a = torch.tensor([1.0, -3.0], { requiresGrad: true });
+    const a = torch.tensor([1.0, -3.0], { dtype: torch.float32, requiresGrad: true });
     const b = a.clone();
     const c = InplaceDouble.apply(b);
     c.mul(c).sum().backward();
@@ -135,7 +142,7 @@ describe('torch.autograd.Function', () => {
     }
     const x = fromJson(f.x).requiresGrad_();
     const [values, indices] = MaxWithIndex.apply(x);
-    values.mul(torch.tensor([1.0, 2.0, 3.0])).sum().backward();
+    values.mul(torch.tensor([1.0, 2.0, 3.0], { dtype: torch.float32 })).sum().backward();
     expectTensorBits(values, f.values, 'values');
     expectTensorBits(indices, f.indices, 'indices');
     expect(indices.requiresGrad).toBe(f.indices_requires_grad);
@@ -159,7 +166,7 @@ describe('torch.autograd.Function', () => {
           return [second === null ? g : g.add(second.mul(3)), null];
         }
       }
-      const x = torch.tensor([1.0, 2.0], { requiresGrad: true });
+      const x = torch.tensor([1.0, 2.0], { dtype: torch.float32, requiresGrad: true });
       const [m1] = TwoOutputs.apply(x, flag);
       m1.sum().backward();
       if (expected.g2 === null) expect(g2).toBeNull();
@@ -170,7 +177,7 @@ describe('torch.autograd.Function', () => {
 });
 
 describe('torch.autograd.Function errors', () => {
-  const ones2 = () => torch.tensor([1.0, 2.0], { requiresGrad: true });
+  const ones2 = () => torch.tensor([1.0, 2.0], { dtype: torch.float32, requiresGrad: true });
 
   it('a wrong number of gradients, a gradient for a non-tensor and a wrong shape give PyTorch\'s messages', () => {
     class BadCount extends torch.autograd.Function {
@@ -247,5 +254,45 @@ describe('torch.autograd.Function errors', () => {
       static override forward(_ctx: FunctionCtx, x: Tensor): Tensor { return x.mul(2); }
     }
     expect(thrownTorchError(() => NoBackward.apply(ones2()).sum().backward()).message).toBe(fx.errors.no_backward);
+  });
+});
+
+describe('custom Functions and threads', () => {
+  it('a worker runs its own custom Functions and hooks (its own dispatcher), with the main thread\'s numbers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-autograd-worker-'));
+    try {
+      const script = await bundle('test/helpers/autograd-worker.ts', { outDir: dir });
+      const worker = new Worker(script);
+      const fromWorker = await new Promise<unknown>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      await worker.terminate();
+      expect(fromWorker).toEqual({ ...cubeRun(), message: 'backward failed in a worker' });
+      expect(cubeRun()).toEqual({ grad: [3, 12, 0.75], hooked: [30, 120, 7.5], name: 'CubeBackward' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('drops a node\'s JavaScript entry once the native node is freed', () => {
+    class Double extends torch.autograd.Function {
+      static override forward(_ctx: FunctionCtx, x: Tensor): Tensor { return x.mul(2); }
+      static override backward(_ctx: FunctionCtx, g: Tensor): Tensor { return g.mul(2); }
+    }
+    const x = torch.ones(3, { requiresGrad: true });
+    sweepReleased();
+    const before = [functionNodes.size, hookLists.size];
+    for (let i = 0; i < 50; i++) {
+      torch.tidy(() => {
+        const y = Double.apply(x);
+        y.registerHook((g) => g);
+        expect(functionNodes.size).toBe(before[0]! + 1);
+        y.sum().backward();
+      });
+    }
+    sweepReleased();
+    expect([functionNodes.size, hookLists.size]).toEqual(before);
+    expect(x.grad!.toArray()).toEqual([100, 100, 100]);
   });
 });

@@ -19,7 +19,7 @@ function expectDoubles(t: Tensor, expected: TensorJson, label: string): void {
   expect([t.dtype.name, t.shape], label).toEqual([expected.dtype, expected.shape]);
   expect(Array.from(t.data(), Number), label).toEqual(expected.values);
 }
-const ones2 = () => torch.tensor([1.0, 2.0], { requiresGrad: true });
+const ones2 = () => torch.tensor([1.0, 2.0], { dtype: torch.float32, requiresGrad: true });
 
 interface PlainNode {
   name: string;
@@ -48,9 +48,9 @@ function plain(j: NodeJson | null): PlainNode | null {
 
 describe('gradFn and nextFunctions', () => {
   it('names and shapes the graph of ((x * w + 2).relu() * c).sum() as PyTorch does', () => {
-    const x = torch.tensor([1.0, -2.0, 3.0], { requiresGrad: true });
-    const w = torch.tensor([0.5, 0.25, -1.0], { requiresGrad: true });
-    const c = torch.tensor([4.0, 5.0, 6.0]);
+    const x = torch.tensor([1.0, -2.0, 3.0], { dtype: torch.float32, requiresGrad: true });
+    const w = torch.tensor([0.5, 0.25, -1.0], { dtype: torch.float32, requiresGrad: true });
+    const c = torch.tensor([4.0, 5.0, 6.0], { dtype: torch.float32 });
     const z = x.mul(w).add(2).relu().mul(c).sum();
     expect(describeNode(z.gradFn)).toEqual(plain(fx.graph.z));
     expect(describeNode(x.mul(2).gradFn)).toEqual(plain(fx.graph.scaled));
@@ -65,7 +65,7 @@ describe('gradFn and nextFunctions', () => {
   });
 
   it('AccumulateGrad.variable is the leaf', () => {
-    const x = torch.tensor([1.0, 2.0], { requiresGrad: true });
+    const x = torch.tensor([1.0, 2.0], { dtype: torch.float32, requiresGrad: true });
     const acc = x.mul(2).gradFn!.nextFunctions[0]![0]!;
     expect(acc.name()).toBe('torch::autograd::AccumulateGrad');
     acc.variable!.grad = null; // same TensorImpl: a change through it shows on x
@@ -77,7 +77,7 @@ describe('gradFn and nextFunctions', () => {
 describe('retainGrad and hooks', () => {
   it('retainGrad keeps the gradients of non-leaf tensors', () => {
     const f = fx.retain_grad;
-    const x = torch.tensor([1.0, 2.0, -3.0], { requiresGrad: true });
+    const x = torch.tensor([1.0, 2.0, -3.0], { dtype: torch.float32, requiresGrad: true });
     const h = x.mul(2);
     h.retainGrad();
     const q = h.mul(h);
@@ -92,7 +92,7 @@ describe('retainGrad and hooks', () => {
 
   it('a hook that doubles the gradient, a leaf hook that sees it, and remove()', () => {
     const f = fx.hooks;
-    const x = torch.tensor([1.0, -2.0, 0.5], { requiresGrad: true });
+    const x = torch.tensor([1.0, -2.0, 0.5], { dtype: torch.float32, requiresGrad: true });
     const y = x.mul(3);
     const seen: Tensor[] = [];
     const handle = y.registerHook((g) => g.mul(2));
@@ -134,20 +134,20 @@ describe('torch.autograd.grad and backward', () => {
     expectDoubles(g2!, f.second, 'second');
     expect(g2!.requiresGrad).toBe(f.second_requires_grad);
     expect(x.grad).toBe(f.x_grad);
-    const u = torch.tensor([1.0], { requiresGrad: true });
+    const u = torch.tensor([1.0], { dtype: torch.float32, requiresGrad: true });
     const unused = torch.autograd.grad(x.mul(2).sum(), [x, u], { allowUnused: true });
     expectDoubles(unused[0]!, f.unused[0]!, 'used');
     expect(unused[1]).toBe(f.unused[1]);
     const materialized = torch.autograd.grad(x.mul(2).sum(), [x, u], { materializeGrads: true });
     expectDoubles(materialized[0]!, f.materialized[0]!, 'materialized 0');
     expectTensorBits(materialized[1]!, f.materialized[1]!, 'materialized 1');
-    const v = torch.tensor([1.0, 2.0], { requiresGrad: true });
-    const [vjp] = torch.autograd.grad(v.mul(v), v, { gradOutputs: torch.tensor([0.5, -1.0]) });
+    const v = torch.tensor([1.0, 2.0], { dtype: torch.float32, requiresGrad: true });
+    const [vjp] = torch.autograd.grad(v.mul(v), v, { gradOutputs: torch.tensor([0.5, -1.0], { dtype: torch.float32 }) });
     expectTensorBits(vjp!, f.vjp, 'vjp');
   });
 
   it('backward with inputs fills only those tensors\' grad', () => {
-    const x = torch.tensor([1.0, 2.0], { requiresGrad: true });
+    const x = torch.tensor([1.0, 2.0], { dtype: torch.float32, requiresGrad: true });
     const q = x.mul(x);
     q.retainGrad();
     torch.autograd.backward([q.mul(3).sum()], { inputs: [q] });
@@ -169,7 +169,7 @@ describe('torch.autograd.grad and backward', () => {
 describe('torch.inferenceMode', () => {
   it('makes inference tensors that autograd refuses later, with PyTorch\'s messages', () => {
     const f = fx.inference;
-    const x = torch.tensor([1.0, 2.0], { requiresGrad: true });
+    const x = torch.tensor([1.0, 2.0], { dtype: torch.float32, requiresGrad: true });
     let inside = false;
     const t = torch.inferenceMode(() => {
       inside = torch.isInferenceModeEnabled();
