@@ -90,6 +90,10 @@ describe.skipIf(!!reference.skip)(titleFor('torch.jit.load runs Python\'s TorchS
     expectTensorBits(asTensor(m.callMethod('scale', x, 2, 3)), fx.scale, 'scale');
     expect(m.callMethod('nested', [[1, 2], [3], []])).toBe(fx.nested);
     expect(m.callMethod('nested', [[1n, 2n], [3n], []])).toBe(fx.nested);
+    // Ints past 2^53 keep every digit: bigints in, a bigint out.
+    const big = 2n ** 60n + 7n;
+    expect(m.callMethod('nested', [[big, 1n]])).toBe(big + 1n);
+    expect(thrownTorchError(() => m.callMethod('nested', [[2n ** 64n]])).message).toBe("ScriptModule.nested: argument 1[0][0] is 18446744073709551616n, which does not fit in a 64-bit int (TorchScript's int)");
   });
 
   it('dicts (objects and Maps), lists, tuples, None and strings cross both ways', () => {

@@ -3,8 +3,9 @@
 // (None), arrays (lists; tuples where the method's schema says Tuple), Maps
 // and plain objects (dicts). A JS number becomes an int only where the
 // schema says int (csrc/jit.cpp fits arguments to the schema).
-// Out: Tensor, number (int and float), boolean, string, null, arrays (lists
-// and tuples), Map (dicts, in their order), and devices as strings.
+// Out: Tensor, number (int and float; an int beyond 2^53 as a bigint, so no
+// digit is lost), boolean, string, null, arrays (lists and tuples), Map
+// (dicts, in their order), and devices as strings.
 import { Tensor } from '../tensor';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
@@ -24,7 +25,7 @@ export type ScriptValue =
   | { readonly [key: string]: ScriptValue };
 
 /** What a TorchScript method returns. */
-export type ScriptResult = Tensor | number | boolean | string | null | ScriptResult[] | Map<string | number | boolean, ScriptResult>;
+export type ScriptResult = Tensor | number | bigint | boolean | string | null | ScriptResult[] | Map<string | number | bigint | boolean, ScriptResult>;
 
 function isPlainObject(value: object): value is Record<string, ScriptValue> {
   const proto: unknown = Object.getPrototypeOf(value);
@@ -39,6 +40,7 @@ export function toJitArg(value: ScriptValue, where: string, seen: Set<object> = 
     case 'number':
       return { kind: 'number', number: value };
     case 'bigint':
+      if (value < -(2n ** 63n) || value >= 2n ** 63n) throw argumentError(`${where} is ${value}n, which does not fit in a 64-bit int (TorchScript's int)`);
       return { kind: 'int', text: value.toString() };
     case 'boolean':
       return { kind: 'bool', flag: value };
@@ -83,6 +85,7 @@ export function fromJitValue(value: JitValue): ScriptResult {
     case 'bool':
       return value.flag ?? false;
     case 'int':
+      return Number.isSafeInteger(value.number) ? value.number! : BigInt(value.text!);
     case 'float':
       return value.number ?? 0;
     case 'str':
@@ -94,11 +97,11 @@ export function fromJitValue(value: JitValue): ScriptResult {
     case 'tuple':
       return (value.items ?? []).map(fromJitValue);
     case 'dict': {
-      const out = new Map<string | number | boolean, ScriptResult>();
+      const out = new Map<string | number | bigint | boolean, ScriptResult>();
       const items = value.items ?? [];
       (value.keys ?? []).forEach((k, i) => {
         const key = fromJitValue(k);
-        if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') throw argumentError(`a returned dict has a key of kind '${k.kind}', which a Map key cannot be here`);
+        if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint' && typeof key !== 'boolean') throw argumentError(`a returned dict has a key of kind '${k.kind}', which a Map key cannot be here`);
         out.set(key, fromJitValue(items[i]!));
       });
       return out;
