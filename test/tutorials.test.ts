@@ -5,9 +5,10 @@
 // intra-op thread (libtorch splits large reductions and matrix products across
 // its threads, and the split changes float32 rounding), seed 0, and build the
 // same synthetic data sets from the seed.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getNumThreads, setNumThreads } from '../ts/cuda';
 import type { Tensor } from '../ts/tensor';
@@ -182,5 +183,29 @@ describe('What is torch.nn really? (examples/tutorials/nn_really.ts)', () => {
     const sections = Object.keys(fx).filter((k) => k.endsWith('_state'));
     expect(Object.keys(r.states)).toEqual(sections);
     for (const name of sections) expectStateDigest(r.states[name]!, fx[name] as Record<string, DigestJson>, name);
+  });
+});
+
+describe('as scripts (npx tsx examples/tutorials/<file>.ts)', () => {
+  const root = resolve(FIXTURE_DIR, '..', '..');
+  it.each(['tensors', 'autograd'])('%s.ts prints the lines its Python twin prints, in order; imported, it prints nothing', (name) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join('examples', 'tutorials', `${name}.ts`)], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    let from = 0;
+    for (const line of fixture(name).prints) {
+      const at = run.stdout.indexOf(line, from);
+      expect(at, `${JSON.stringify(line)} after offset ${from}`).toBeGreaterThanOrEqual(0);
+      from = at + line.length;
+    }
+    const logged: unknown[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      if (name === 'tensors') tensorsTutorial();
+      else autogradTutorial();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged).toEqual([]);
   });
 });
