@@ -319,7 +319,7 @@ describe('module API mirrors PyTorch', () => {
   });
 
   it('Parameter repr starts like PyTorch\'s', () => {
-    const p = new nn.Parameter(tensor([1, 2]));
+    const p = new nn.Parameter(tensor([1, 2], { dtype: 'float32' }));
     expect(String(p)).toBe('Parameter containing:\ntensor([1., 2.], requires_grad=True)');
     expect(p).toBeInstanceOf(Tensor);
   });

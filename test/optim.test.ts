@@ -301,7 +301,7 @@ describe('parameters whose grad is None are skipped, as in PyTorch', () => {
   }
 
   it('tensor.grad = null clears the gradient; the next backward starts a new one', () => {
-    const p = new nn.Parameter(tensor([1.0]));
+    const p = new nn.Parameter(tensor([1.0], { dtype: 'float32' }));
     p.mul(2).sum().backward();
     p.grad = null;
     expect(p.grad).toBeNull();

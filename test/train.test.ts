@@ -22,7 +22,7 @@ const cases: Case[] = [
   {
     name: 'Linear, ReLU, Linear with CrossEntropyLoss (label smoothing, class weights), minibatches',
     model: () => new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2)),
-    criterion: () => new nn.CrossEntropyLoss({ labelSmoothing: 0.1, weight: torch.tensor([1, 2]) }),
+    criterion: () => new nn.CrossEntropyLoss({ labelSmoothing: 0.1, weight: torch.tensor([1, 2], { dtype: torch.float32 }) }),
     targets: classes,
     batchSize: 7,
   },

@@ -97,6 +97,15 @@ function flatten(data: unknown): { shape: number[]; values: Leaf[] } {
   return { shape, values };
 }
 
+/**
+ * Whether a JS number counts as a Python int literal: a whole number in
+ * int64's range, and not -0 (Python writes that `-0.0`). The engine's
+ * `scalar::is_int_literal` applies the same rule to scalars, `full` and `arange`.
+ */
+export function isIntLiteral(value: number): boolean {
+  return Number.isInteger(value) && Math.abs(value) < 9.2e18 && !Object.is(value, -0);
+}
+
 function fromTyped(data: TypedArray, source: DTypeName, shape: number[], opts: TensorOptions): Tensor {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return new Tensor(native.fromBytes(bytes, shape, source, dtypeName(opts.dtype), deviceString(opts.device)));
@@ -104,13 +113,20 @@ function fromTyped(data: TypedArray, source: DTypeName, shape: number[], opts: T
 
 /**
  * `torch.tensor(data, { dtype, device, requiresGrad })`: copies nested arrays,
- * typed arrays or a scalar. JS numbers become float32 (PyTorch's default
- * float: JS cannot tell 1 from 1.0); Float64Array → float64, Int32Array →
- * int32, BigInt64Array → int64, booleans → bool.
+ * typed arrays or a scalar, inferring the dtype as Python does from its
+ * literals. The rule (the same in `full`, `arange` and scalars in ops): a JS
+ * number that is an integer counts as a Python int, any other number as a
+ * Python float; a bigint is an int, a boolean a bool. So all-integer data is
+ * int64, data with any fraction (or NaN/Infinity, or -0) is float32, booleans
+ * alone are bool. JavaScript cannot tell 1 from 1.0: pass `{ dtype:
+ * torch.float32 }` for float data that may hold only whole numbers (pixel
+ * values, counts, JSON input). Typed arrays keep their type: Float32Array →
+ * float32, Float64Array → float64, Int32Array → int32, BigInt64Array → int64.
  *
  * @example
- * torch.tensor([[1, 2], [3, 4]])                 // float32, shape [2, 2]
- * torch.tensor([0, 1, 1], { dtype: torch.long })  // int64
+ * torch.tensor([[1, 2], [3, 4]])                      // int64, as in Python
+ * torch.tensor([0.5, 2])                              // float32
+ * torch.tensor([[1, 2], [3, 4]], { dtype: torch.float32 })
  */
 export function tensor(data: NestedArray<number | boolean | bigint> | TypedArray | Tensor, opts: TensorOptions = {}): Tensor {
   if (data instanceof Tensor) return finish(data.detach().to({ dtype: opts.dtype ?? data.dtype, device: opts.device, copy: true }), opts);
@@ -120,10 +136,12 @@ export function tensor(data: NestedArray<number | boolean | bigint> | TypedArray
   let t: Tensor;
   if (values.length > 0 && values.every((v) => typeof v === 'boolean')) {
     t = fromTyped(Uint8Array.from(values as boolean[], Number), 'bool', shape, opts);
-  } else if (values.length > 0 && values.every((v) => typeof v === 'bigint')) {
-    const outside = (values as bigint[]).find((v) => v < INT64_MIN || v > INT64_MAX);
+  } else if (values.length > 0 && values.every((v) => typeof v !== 'number' || isIntLiteral(v))) {
+    // Python ints (integer numbers, bigints, booleans among them): int64.
+    const ints = values.map((v) => BigInt(v));
+    const outside = ints.find((v) => v < INT64_MIN || v > INT64_MAX);
     if (outside !== undefined) throw argumentError(`value cannot be converted to type int64 without overflow: ${outside}`);
-    t = fromTyped(BigInt64Array.from(values as bigint[]), 'int64', shape, opts);
+    t = fromTyped(BigInt64Array.from(ints), 'int64', shape, opts);
   } else {
     // Numbers travel as float64 and are rounded once to the target dtype,
     // as Python converts its floats.
