@@ -69,7 +69,9 @@ describe('torch.autograd.Function', () => {
 
   class ScaledMul extends torch.autograd.Function {
     static seen: { needsInputGrad?: boolean[]; label?: unknown } = {};
+    static gradEnabledInForward: boolean | null = null;
     static override forward(ctx: FunctionCtx, x: Tensor, w: Tensor, scale: number, label: string): Tensor {
+      ScaledMul.gradEnabledInForward = torch.isGradEnabled();
       ctx.saveForBackward(x, w);
       ctx.scale = scale;
       ctx.label = label;
@@ -92,6 +94,7 @@ describe('torch.autograd.Function', () => {
     const y = ScaledMul.apply(x, w, 2.5, 'tag');
     expectTensorBits(y, f.y, 'y');
     expect(y.requiresGrad).toBe(f.requires_grad);
+    expect(ScaledMul.gradEnabledInForward).toBe(f.grad_enabled_in_forward);
     y.mul(y).sum().backward();
     expectTensorBits(x.grad!, f.x_grad, 'x.grad');
     expect(w.grad).toBe(f.w_grad);

@@ -15,7 +15,7 @@ export interface AutogradFixture {
   legendre: { a: number; b: number; c: number; d: number; losses: number[]; grad_fn: string };
   scaled_mul: {
     x: TensorJson; w: TensorJson; y: TensorJson; x_grad: TensorJson; w_grad: null; needs_input_grad: boolean[]; label: string;
-    grad_fn: string; next: [string | null, number][]; requires_grad: boolean; no_grad_requires_grad: boolean;
+    grad_fn: string; next: [string | null, number][]; requires_grad: boolean; no_grad_requires_grad: boolean; grad_enabled_in_forward: boolean;
   };
   mark_dirty: { out: TensorJson; grad: TensorJson; grad_fn: string; same: boolean };
   mark_non_differentiable: { x: TensorJson; values: TensorJson; indices: TensorJson; indices_requires_grad: boolean; grad: TensorJson; grad_indices: TensorJson | null };
