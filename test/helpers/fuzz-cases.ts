@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { zipSync } from 'fflate';
 import * as torchModule from '../../ts/index';
 import { messageProblem } from './messages';
 
@@ -248,6 +249,89 @@ function materialize(v: unknown, reasons: string[], where: string): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = materialize(x, reasons, `${where}.${k}`);
   return out;
+}
+
+
+// ---- issue 15's modules ------------------------------------------------------
+
+/** A count or size as users get it wrong: mostly small, sometimes 0, negative, fractional or NaN (never huge: no 10^12-element weights). */
+const rawCount: fc.Arbitrary<number> = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 5 }), weight: 10 }, { arbitrary: fc.constantFrom(0, -1, 1.5, NaN, Infinity), weight: 2 });
+/** A float hyper-parameter: ordinary, or out of range, NaN or infinite. */
+const rawFloat: fc.Arbitrary<number> = fc.oneof({ arbitrary: fc.double({ min: 0, max: 1, noNaN: true }), weight: 8 }, { arbitrary: fc.constantFrom(-1, 0, 2, NaN, Infinity, -Infinity, 1e308), weight: 2 });
+
+const NEW_LAYERS = [
+  'Conv1d', 'Conv2d', 'ConvTranspose1d', 'ConvTranspose2d', 'MaxPool1d', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'BatchNorm1d', 'BatchNorm2d',
+  'LayerNorm', 'GroupNorm', 'Embedding', 'RNN', 'LSTM', 'GRU', 'MultiheadAttention', 'TransformerEncoderLayer', 'LeakyReLU', 'ELU', 'GELU', 'SiLU',
+  'Softplus', 'LogSoftmax', 'Hardtanh', 'Unflatten',
+];
+
+/** A layer of kind `name` from four raw counts, a raw float and a flag (bias, batchFirst, ...). */
+function makeLayer(name: string, [a, b, c, d]: number[], f: number, flag: boolean): Any {
+  switch (name) {
+    case 'Conv1d': case 'Conv2d': return new nn[name](a, b, c, { stride: d, padding: flag ? 'same' : 0, bias: flag });
+    case 'ConvTranspose1d': case 'ConvTranspose2d': return new nn[name](a, b, c, { stride: d, groups: flag ? 1 : a });
+    case 'MaxPool1d': case 'MaxPool2d': return new nn[name](a, { stride: b, padding: c - 1, ceilMode: flag });
+    case 'AvgPool2d': return new nn.AvgPool2d(a, { stride: b, padding: c - 1, ceilMode: flag });
+    case 'AdaptiveAvgPool2d': return new nn.AdaptiveAvgPool2d(flag ? [a, b] : a);
+    case 'BatchNorm1d': case 'BatchNorm2d': return new nn[name](a, { eps: f, momentum: f, affine: flag });
+    case 'LayerNorm': return new nn.LayerNorm(flag ? [a, b] : a, { eps: f });
+    case 'GroupNorm': return new nn.GroupNorm(a, b, { eps: f, affine: flag });
+    case 'Embedding': return new nn.Embedding(a, b, { paddingIdx: flag ? c - 2 : undefined, maxNorm: flag ? f : undefined });
+    case 'RNN': case 'LSTM': case 'GRU': return new nn[name](a, b, { numLayers: c, batchFirst: flag, bidirectional: d % 2 === 0, dropout: f });
+    case 'MultiheadAttention': return new nn.MultiheadAttention(a, b, { batchFirst: flag, dropout: f });
+    case 'TransformerEncoderLayer': return new nn.TransformerEncoderLayer(a, b, { dimFeedforward: c, dropout: f, batchFirst: flag });
+    case 'LeakyReLU': return new nn.LeakyReLU(f);
+    case 'ELU': return new nn.ELU(f);
+    case 'GELU': return new nn.GELU(flag ? { approximate: 'tanh' } : {});
+    case 'SiLU': return new nn.SiLU();
+    case 'Softplus': return new nn.Softplus({ beta: f, threshold: a });
+    case 'LogSoftmax': return new nn.LogSoftmax(a - 3);
+    case 'Hardtanh': return new nn.Hardtanh(-f, f);
+    default: return new nn.Unflatten(a - 3, [b, c]);
+  }
+}
+
+const NEW_LOSSES = ['BCELoss', 'L1Loss', 'SmoothL1Loss', 'HuberLoss', 'KLDivLoss', 'SoftMarginLoss', 'PoissonNLLLoss', 'CosineEmbeddingLoss', 'MarginRankingLoss', 'GaussianNLLLoss'];
+const NEW_OPTIMIZERS = ['RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'NAdam', 'RAdam', 'LBFGS'];
+const SCHEDULERS = [
+  'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'OneCycleLR', 'LambdaLR', 'ReduceLROnPlateau', 'LinearLR', 'ConstantLR', 'PolynomialLR',
+  'CosineAnnealingWarmRestarts', 'MultiplicativeLR', 'SequentialLR', 'ChainedScheduler',
+];
+
+/** Bytes of a small valid .pt file (views, a state dict, nested containers), built in the child once. */
+let validPtBytes: Buffer | null = null;
+function validPt(): Buffer {
+  if (!validPtBytes) {
+    const f = path.join(tmpDir, 'valid.pt');
+    const base = torch.arange(12, { dtype: 'float32' }).reshape(3, 4);
+    torch.save({ model: new nn.Linear(2, 3).stateDict(), views: [base, base.t(), base.select(1, 2)], step: 7, nested: { a: [1.5, 'x', null, true] } }, f);
+    validPtBytes = fs.readFileSync(f);
+  }
+  return validPtBytes;
+}
+
+const ptCase = fc.oneof(
+  fc.record({ kind: fc.constant('random' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+  fc.record({ kind: fc.constant('truncate' as const), cut: fc.nat() }),
+  fc.record({ kind: fc.constant('flip' as const), flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }) }),
+  fc.record({ kind: fc.constant('pickle' as const), bytes: fc.uint8Array({ maxLength: 48 }), proto: fc.boolean() }),
+);
+
+function writePtCase(c: Any): string {
+  const file = path.join(tmpDir, `f${fileCounter++ % 8}.pt`);
+  let bytes: Buffer;
+  if (c.kind === 'random') bytes = Buffer.concat([Buffer.from('PK'), Buffer.from(c.bytes)]);
+  else if (c.kind === 'truncate') bytes = validPt().subarray(0, c.cut % validPt().length);
+  else if (c.kind === 'flip') {
+    bytes = Buffer.from(validPt());
+    for (const [at, v] of c.flips) bytes[at % bytes.length] = v;
+  } else {
+    // a zip whose data.pkl is random opcodes (after a protocol-2 header, or not)
+    const pkl = Buffer.concat([Buffer.from(c.proto ? [0x80, 2] : []), Buffer.from(c.bytes), Buffer.from('.')]);
+    bytes = Buffer.from(zipSync({ 'a/data.pkl': new Uint8Array(pkl), 'a/data/0': new Uint8Array(16) }, { level: 0 }));
+  }
+  fs.writeFileSync(file, bytes);
+  return file;
 }
 
 // ---------------------------------------------------------------------------
@@ -856,6 +940,103 @@ const OPS: Record<string, OpDef> = {
     call: (fn, a, b, opts) => torch[fn](a, b, opts),
     // plain arrays are valid labels; a tensor-like object is what accuracy() duck-types
     lenient: (r) => /: (array|nested array|number|tensor-like object)$/.test(r),
+  },
+
+  // ---- issue 15's modules: raw (unmarked) values, so the property is only
+  // "no crash, and a failure is a one-line Error that is not an engine message"
+  layers: {
+    args: fc.tuple(fc.constantFrom(...NEW_LAYERS), fc.array(rawCount, { minLength: 4, maxLength: 4 }), rawFloat, fc.boolean(), anyTensor),
+    call: (name, ints, f, flag, x) => {
+      const layer = makeLayer(name, ints, f, flag);
+      if (flag) layer.eval();
+      return [String(layer), layer.forward(x), [...layer.stateDict().keys()]];
+    },
+    weight: 4,
+  },
+  newLosses: {
+    args: fc.tuple(fc.constantFrom(...NEW_LOSSES), fc.oneof(fc.constant(undefined), fc.record({ reduction: fc.constantFrom('mean', 'sum', 'none', 'batchmean', 'avg'), beta: rawFloat, delta: rawFloat, margin: rawFloat, eps: rawFloat, logTarget: fc.boolean(), logInput: fc.boolean(), full: fc.boolean() }, { requiredKeys: [] })), tensorSpec({ maxDims: 3 }), tensorSpec({ maxDims: 3 }), tensorSpec({ maxDims: 3, disposed: false })),
+    call: (name, opts, a, b, c) => {
+      const criterion = new nn[name](opts);
+      return name === 'CosineEmbeddingLoss' || name === 'MarginRankingLoss' || name === 'GaussianNLLLoss' ? criterion.forward(a, b, c) : criterion.forward(a, b);
+    },
+    weight: 3,
+  },
+  newOptimizers: {
+    args: fc.tuple(fc.constantFrom(...NEW_OPTIMIZERS), modelSpec, fc.record({ lr: rawFloat, momentum: rawFloat, alpha: rawFloat, rho: rawFloat, lrDecay: rawFloat, eps: rawFloat, weightDecay: rawFloat, maxIter: rawCount, historySize: rawCount, lineSearchFn: fc.constantFrom(null, 'strong_wolfe', 'backtracking') }, { requiredKeys: [] }), fc.array(fc.constantFrom('step', 'zeroGrad', 'stateDict', 'loadStateDict', 'backward'), { maxLength: 5 })),
+    call: (kind, m, opts, steps) => {
+      const model = buildModel(m);
+      const opt = new optim[kind](model.parameters(), opts);
+      const x = torch.randn(3, m.inF);
+      const loss = () => {
+        opt.zeroGrad();
+        const l = model.forward(x).pow(2).sum();
+        l.backward();
+        return l;
+      };
+      for (const s of steps) {
+        if (s === 'backward') loss();
+        else if (s === 'loadStateDict') opt.loadStateDict(opt.stateDict());
+        else if (s === 'step') opt.step(loss);
+        else opt[s]();
+      }
+      return model.parameters();
+    },
+    weight: 3,
+  },
+  schedulers: {
+    args: fc.tuple(fc.constantFrom(...SCHEDULERS), fc.array(rawFloat, { minLength: 3, maxLength: 3 }), fc.array(rawCount, { minLength: 2, maxLength: 2 }), fc.integer({ min: 0, max: 6 }), fc.constantFrom(null, 'max', 'min', 'sideways')),
+    call: (name, fs, ns, steps, mode) => {
+      const model = new nn.Linear(2, 1);
+      const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+      const S = optim.lrScheduler;
+      const make: Record<string, () => Any> = {
+        StepLR: () => new S.StepLR(opt, ns[0], { gamma: fs[0] }),
+        MultiStepLR: () => new S.MultiStepLR(opt, ns, { gamma: fs[0] }),
+        ExponentialLR: () => new S.ExponentialLR(opt, fs[0]),
+        CosineAnnealingLR: () => new S.CosineAnnealingLR(opt, ns[0], { etaMin: fs[1] }),
+        OneCycleLR: () => new S.OneCycleLR(opt, fs[0], { totalSteps: ns[0], pctStart: fs[1], divFactor: fs[2] }),
+        LambdaLR: () => new S.LambdaLR(opt, (e: number) => fs[0] * e),
+        ReduceLROnPlateau: () => new S.ReduceLROnPlateau(opt, { mode: mode ?? 'min', factor: fs[0], patience: ns[0], threshold: fs[1] }),
+        LinearLR: () => new S.LinearLR(opt, { startFactor: fs[0], endFactor: fs[1], totalIters: ns[0] }),
+        ConstantLR: () => new S.ConstantLR(opt, { factor: fs[0], totalIters: ns[0] }),
+        PolynomialLR: () => new S.PolynomialLR(opt, { totalIters: ns[0], power: fs[0] }),
+        CosineAnnealingWarmRestarts: () => new S.CosineAnnealingWarmRestarts(opt, ns[0], { tMult: ns[1], etaMin: fs[1] }),
+        MultiplicativeLR: () => new S.MultiplicativeLR(opt, () => fs[0]),
+        SequentialLR: () => new S.SequentialLR(opt, [new S.ConstantLR(opt, { factor: 0.5 }), new S.ExponentialLR(opt, fs[0])], ns),
+        ChainedScheduler: () => new S.ChainedScheduler([new S.StepLR(opt, 2), new S.ExponentialLR(opt, fs[0])]),
+      };
+      const sched = make[name]!();
+      for (let i = 0; i < steps; i++) {
+        opt.step();
+        if (name === 'ReduceLROnPlateau') sched.step(fs[(i % 3)]);
+        else sched.step();
+      }
+      sched.loadStateDict(sched.stateDict());
+      return [sched.getLastLr?.(), opt.paramGroups[0].lr];
+    },
+    weight: 3,
+  },
+  dataLoader: {
+    args: fc.tuple(fc.integer({ min: 0, max: 9 }), rawCount, fc.boolean(), fc.boolean(), fc.oneof(fc.constant(undefined), fc.array(fc.integer({ min: -12, max: 12 }), { maxLength: 6 })), rawCount, fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 5 }))),
+    call: (n, batchSize, shuffle, dropLast, sampler, prefetchFactor, seed) => {
+      const data = torch.utils.data;
+      const ds = new data.TensorDataset(torch.arange(n), torch.randn(n, 2));
+      const generator = seed === null ? null : new data.Generator().manualSeed(seed);
+      const loader = new data.DataLoader(ds, { batchSize, shuffle: sampler ? undefined : shuffle, dropLast, sampler, prefetchFactor, generator });
+      const split = data.randomSplit(ds, [0.5, 0.5], generator ?? undefined);
+      loader[Symbol.asyncIterator]().next().catch(() => undefined); // starts (and settles) a background gather
+      return [loader.length, [...loader], split.map((d: Any) => d.length)];
+    },
+    weight: 3,
+  },
+  loadPt: {
+    args: fc.tuple(ptCase),
+    call: (c) => {
+      const loaded = torch.load(writePtCase(c));
+      touch(loaded);
+      return loaded;
+    },
+    weight: 3,
   },
 
   // ---- serialization ---------------------------------------------------------

@@ -7,6 +7,12 @@
 /** What went wrong in a pickle, in one line; the caller adds the file's name. */
 export class PickleError extends Error {
   override name = 'PickleError';
+
+  /** Names and strings read from a corrupt file may hold control characters: they are escaped, so the message stays one line. */
+  constructor(message: string) {
+    // eslint-disable-next-line no-control-regex
+    super(message.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  }
 }
 
 // Opcodes (Lib/pickle.py names), the protocol-2 subset PyTorch accepts.

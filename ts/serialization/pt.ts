@@ -182,16 +182,21 @@ function copyStrided(storage: StorageRecord, dtype: DType, offset: number, size:
 }
 
 /** The archive's records by name; refuses what could exhaust memory. */
+/** A record name from a (possibly corrupt) archive, quoted on one printable line. */
+function recordName(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name);
+}
+
 function readArchive(bytes: Uint8Array): Map<string, Uint8Array> {
   const records = new Map<string, Uint8Array>();
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes, {
       filter(file) {
-        if (file.compression !== 0 && file.compression !== 8) throw new PickleError(`record ${file.name} uses compression method ${file.compression}`);
+        if (file.compression !== 0 && file.compression !== 8) throw new PickleError(`record ${recordName(file.name)} uses compression method ${file.compression}`);
         // Deflate cannot expand more than ~1032:1, so a larger claim is a lie (or a bomb).
-        if (file.compression === 8 && file.originalSize > file.size * 1032 + 1024) throw new PickleError(`record ${file.name} declares an impossible size`);
-        if (file.compression === 0 && file.size !== file.originalSize) throw new PickleError(`record ${file.name} has inconsistent sizes`);
+        if (file.compression === 8 && file.originalSize > file.size * 1032 + 1024) throw new PickleError(`record ${recordName(file.name)} declares an impossible size`);
+        if (file.compression === 0 && file.size !== file.originalSize) throw new PickleError(`record ${recordName(file.name)} has inconsistent sizes`);
         return true;
       },
     });
