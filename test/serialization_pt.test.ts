@@ -361,6 +361,10 @@ describe('bad files are one-line TorchErrors, never a crash or a hang', () => {
     'a storage shorter than its tensor needs': [() => archive(pickle(tensorOf(12, [100], [1])), { 'data/0': new Uint8Array(48) }), "needs 100 elements of storage '0', which holds 12"],
     'a missing storage record': [() => archive(pickle(tensorOf(2, [2], [1]))), "storage '0' is missing"],
     'negative sizes': [() => archive(pickle(tensorOf(2, [-2], [1])), { 'data/0': new Uint8Array(8) }), 'size[0] must be a non-negative integer'],
+    'a storage key with a newline (quoted on one line)': [() => archive(pickle(new PyReduce(PyRef.of('torch._utils', '_rebuild_tensor_v2'), new PyTuple([
+      new PyPersistentId(new PyTuple(['storage', PyRef.of('torch', 'FloatStorage'), 'a\nb', 'cpu', 2])),
+      0, new PyTuple([2]), new PyTuple([1]), false, new PyReduce(PyRef.of('collections', 'OrderedDict'), new PyTuple([])),
+    ])))), "storage 'a\\x0ab' is missing"],
     'a persistent id that is not a storage': [() => archive(pickle(new PyPersistentId(new PyTuple(['module', 'os'])))), 'Only persistent_load of storage is allowed'],
   };
 
