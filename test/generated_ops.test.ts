@@ -222,3 +222,40 @@ describe('calling conventions', () => {
     expect(input('$i').isFloatingPoint()).toBe(false);
   });
 });
+
+describe('every generated op survives simple arguments', () => {
+  // Each overload of each generated function and method, called with small
+  // arguments of the kinds its schema names (3x3 float tensors, 1, 0.5, …):
+  // whatever libtorch makes of them, the call returns or throws a one-line
+  // TorchError, and the process lives on.
+  const source = ['functions', 'methods'].map((f) => readFileSync(new URL(`../ts/generated/${f}.ts`, import.meta.url), 'utf8'));
+  const tables = (text: string): [string, [string, string, string, [string, string, string, number][]][]][] =>
+    [...text.matchAll(/^const (\w+)\$: readonly Overload\[\] = (\[[\s\S]*?\n\]);/gm)].map((m) => [m[1]!, JSON.parse(m[2]!)]);
+  const simple = (kind: string): unknown => {
+    const t = (): Tensor => torch.linspace(-1, 1, 9).reshape(3, 3);
+    const values: Record<string, () => unknown> = {
+      t, a: t, i: () => 1, f: () => 0.5, b: () => false, s: () => 2, l: () => [1], d: () => [0.5], n: () => [false],
+      v: () => [t(), t()], w: () => [t()], y: () => 'float32', o: () => 'strided', e: () => 'cpu', m: () => 'contiguous_format', c: () => 'mean', g: () => null,
+    };
+    return values[kind.toLowerCase()]!();
+  };
+  it.each([['torch', 0], ['Tensor', 1]] as const)('%s', (_, which) => {
+    let calls = 0;
+    for (const [name, overloads] of tables(source[which]!)) {
+      const exported = which === 1 || name in torch ? name : name.replace(/_$/, ''); // var_ is exported as var
+      for (const o of overloads) {
+        const required = o[3].filter((p) => !(p[3] & 2)).map((p) => simple(p[2]));
+        const target: object = which === 0 ? torch : torch.linspace(-1, 1, 9).reshape(3, 3);
+        const args = which === 0 ? required : required.slice(1);
+        calls++;
+        try {
+          callable(target, exported)(...args);
+        } catch (err) {
+          expect(err, `${name}(${o[1]})`).toBeInstanceOf(torch.TorchError);
+          expect((err as Error).message, `${name}(${o[1]})`).not.toContain('\n');
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(400);
+  });
+});

@@ -165,8 +165,17 @@ void push_result(std::vector<tts_result> &out, const c10::IValue &v) {
   tts_result r{NONE, 0, 0.0, 0.0, nullptr};
   if (v.isNone()) {
   } else if (v.isTensor()) {
-    r.tag = TENSOR;
-    r.t = new at::Tensor(v.toTensor());
+    const auto &t = v.toTensor();
+    if (t.defined()) {
+      // torchts tensors are strided (sizes, strides and storage are read for
+      // every handle); a sparse or MKL-DNN result is refused with its layout.
+      if (t.layout() != c10::kStrided) {
+        throw std::invalid_argument(std::string("the result has layout ") + c10::toString(t.layout()) +
+                                    "; torchts supports strided tensors only");
+      }
+      r.tag = TENSOR;
+      r.t = new at::Tensor(t);
+    }
   } else if (v.isBool()) {
     r.tag = BOOL;
     r.i = v.toBool();

@@ -448,7 +448,14 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("must match the size"), "{err}");
-        // Too few arguments for the schema: libtorch's check, not a crash.
+        // A sparse result is refused: torchts tensors are strided.
+        let err = Op::find("aten::to_sparse", "sparse_dim")
+            .unwrap()
+            .call(&[Arg::Tensor(&a), Arg::Int(1)])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("strided tensors only"), "{err}");
+        // Too few arguments for the schema: our check, not a crash.
         let err = Op::find("aten::atan2", "")
             .unwrap()
             .call(&[Arg::Tensor(&a)])
