@@ -1,11 +1,12 @@
 // examples/serve as a user runs it: the Fastify server in its own process on
 // an ephemeral loopback port (a crash shows as an exit), driven over HTTP.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as torch from '../ts/index';
+import { libtorchLocation } from '../ts/native';
 import { referencePython, titleFor } from './helpers/reference-python';
 import { buildApp } from '../examples/serve/app';
 
@@ -23,8 +24,8 @@ interface Server {
 }
 
 /** Starts examples/serve/server.ts on port 0 and waits for its `listening on` line. */
-async function startServer(args: string[], script = serverScript): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServer(args: string[], script = serverScript, env: Record<string, string> = {}): Promise<Server> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -46,6 +47,20 @@ async function startServer(args: string[], script = serverScript): Promise<Serve
     });
   });
   return { url, proc, stdout: () => out, stderr: () => err, exited };
+}
+
+/** A child process run to the end without blocking this worker's event loop (vitest's RPC times out after 60 s of a blocked loop). */
+function runAsync(cmd: string, args: string[], input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
 
 interface Prediction {
@@ -261,7 +276,7 @@ describe('examples/serve: graceful shutdown', { timeout: 120_000 }, () => {
 describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and saved by Python (TORCHTS_TEST_PYTHON)', reference), { timeout: 180_000 }, () => {
   it('train_circles.py\'s state dict and TorchScript module serve Python\'s logits bit for bit; a forward that fails answers 500 and the server goes on', async () => {
     const out = path.join(dir, 'py');
-    const train = spawnSync(reference.python!, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', out, '--epochs', '20', '--torchscript'], { encoding: 'utf8', timeout: 120_000 });
+    const train = await runAsync(reference.python!, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', out, '--epochs', '20', '--torchscript']);
     expect(train.status, train.stderr).toBe(0);
     expect(train.stdout).toMatch(/^trained 20 epochs: loss [\d.]+, test accuracy [\d.]+\nsaved .*circles_py\.pt\nsaved .*circles_py_script\.pt\n$/);
     const file = path.join(out, 'circles_py.pt');
@@ -274,7 +289,7 @@ describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and 
       'with torch.no_grad(): out = m.eval()(torch.tensor(json.loads(sys.stdin.read()), dtype=torch.float32))',
       'print(json.dumps(out.reshape(-1).tolist()))',
     ].join('\n');
-    const py = spawnSync(reference.python!, ['-c', script, file], { input: JSON.stringify(rows), encoding: 'utf8', timeout: 60_000 });
+    const py = await runAsync(reference.python!, ['-c', script, file], JSON.stringify(rows));
     expect(py.status, py.stderr).toBe(0);
     const pythonLogits = Float32Array.from(JSON.parse(py.stdout) as number[]);
     for (const args of [['--model', file], ['--model', path.join(out, 'circles_py_script.pt'), '--format', 'torchscript']]) {
@@ -301,6 +316,40 @@ describe.skipIf(!!reference.skip)(titleFor('examples/serve: a model trained and 
     } finally {
       wrong.proc.kill('SIGTERM');
       expect(await wrong.exited).toBe(0);
+    }
+  });
+
+  it('an AOTInductor .pt2 from train_circles.py --aoti serves what Python\'s aoti_load_package computes, bit for bit', { timeout: 400_000 }, async () => {
+    const out = path.join(dir, 'pt2');
+    const train = await runAsync(reference.python!, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', out, '--epochs', '5', '--aoti']);
+    expect(train.status, train.stderr).toBe(0);
+    const pt2 = path.join(out, 'circles_py.pt2');
+    expect(train.stdout).toContain(`saved ${pt2}\n`);
+    const rows = randomRows(48, 6);
+    const script = [
+      'import sys, json, torch',
+      'pkg = torch._inductor.aoti_load_package(sys.argv[1])',
+      'with torch.no_grad(): out = pkg(torch.tensor(json.loads(sys.stdin.read()), dtype=torch.float32))',
+      'print(json.dumps(out.reshape(-1).tolist()))',
+    ].join('\n');
+    const py = await runAsync(reference.python!, ['-c', script, pt2], JSON.stringify(rows));
+    expect(py.status, py.stderr).toBe(0);
+    const pythonLogits = Float32Array.from(JSON.parse(py.stdout) as number[]);
+    // The package's library loads libtorch.so by name: a libtorch directory whose libtorch.so is libtorch_cpu.so.
+    const lib = path.join(dir, 'libtorch', 'lib');
+    fs.mkdirSync(lib, { recursive: true });
+    const from = libtorchLocation!.libDir;
+    for (const name of fs.readdirSync(from)) if (name !== 'libtorch.so') fs.symlinkSync(path.join(from, name), path.join(lib, name));
+    fs.symlinkSync('libtorch_cpu.so', path.join(lib, 'libtorch.so'));
+    const server = await startServer(['--model', pt2], serverScript, { TORCHTS_LIBTORCH: path.dirname(lib) });
+    try {
+      expect(server.stdout()).toContain(`serving AOTInductor package ${pt2} (runAsync, 2 runners)\n`);
+      const res = await post(server.url, JSON.stringify({ inputs: rows }));
+      expect(res.status).toBe(200);
+      expectLogits(res.body, pythonLogits);
+    } finally {
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
     }
   });
 });

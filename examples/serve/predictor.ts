@@ -40,7 +40,7 @@ export function stateDictPredictor(path: string, run: RunMode = 'async'): Predic
   return modulePredictor(model, inFeatures, `state dict ${path} (${widths} MLP, ${run === 'async' ? 'forwardAsync' : 'sync forward'})`, run);
 }
 
-/** The output of a TorchScript forward, which must be one logits tensor. */
+/** The output of a TorchScript forward or a package's run, which must be one logits tensor. */
 function oneTensor(source: string, out: unknown): torch.Tensor {
   const t = Array.isArray(out) && out.length === 1 ? out[0] : out;
   if (!(t instanceof torch.Tensor)) throw new Error(`${source} returned ${Array.isArray(out) ? `${out.length} values` : typeof out}, expected one logits tensor`);
@@ -58,19 +58,35 @@ export function torchScriptPredictor(path: string, inFeatures: number): Predicto
   };
 }
 
-export type ModelFormat = 'state_dict' | 'torchscript';
+/**
+ * A `.pt2` that Python's `torch._inductor.aoti_compile_and_package(torch.export.export(...))`
+ * wrote (with a dynamic batch dimension), run by `runAsync` on the thread pool.
+ * Its compiled library loads libtorch.so by name: the libtorch directory
+ * (TORCHTS_LIBTORCH) needs a real libtorch.so (a symlink to libtorch_cpu.so
+ * on a CPU-only install), which torch.export.loadPackage's error says.
+ */
+export function aotiPredictor(path: string, inFeatures: number, runners = 2): Predictor {
+  const pkg = torch.export.loadPackage(path, { numRunners: runners });
+  return {
+    description: `AOTInductor package ${path} (runAsync, ${runners} runners)`,
+    inFeatures,
+    predict: async (batch) => oneTensor('the package', await pkg.runAsync(batch)),
+  };
+}
+
+export type ModelFormat = 'state_dict' | 'torchscript' | 'pt2';
 
 export interface PredictorSpec {
   path: string;
-  /** @default 'state_dict' (a TorchScript `.pt` needs 'torchscript') */
+  /** @default 'pt2' for a `.pt2` file, else 'state_dict' (a TorchScript `.pt` needs 'torchscript') */
   format?: ModelFormat;
   run?: RunMode;
-  /** Values per input row, for TorchScript (a state dict says it itself). @default 2 */
+  /** Values per input row, for TorchScript and .pt2 (a state dict says it itself). @default 2 */
   inFeatures?: number;
 }
 
 export function loadPredictor(spec: PredictorSpec): Predictor {
-  const format = spec.format ?? 'state_dict';
+  const format = spec.format ?? (spec.path.endsWith('.pt2') ? 'pt2' : 'state_dict');
   const inFeatures = spec.inFeatures ?? 2;
   if (format !== 'state_dict' && spec.run === 'sync') throw new Error(`--run sync is for state dicts (nn modules); ${format} runs on the thread pool`);
   switch (format) {
@@ -78,7 +94,9 @@ export function loadPredictor(spec: PredictorSpec): Predictor {
       return stateDictPredictor(spec.path, spec.run);
     case 'torchscript':
       return torchScriptPredictor(spec.path, inFeatures);
+    case 'pt2':
+      return aotiPredictor(spec.path, inFeatures);
     default:
-      throw new Error(`unknown model format '${String(format)}': use state_dict or torchscript`);
+      throw new Error(`unknown model format '${String(format)}': use state_dict, torchscript or pt2`);
   }
 }

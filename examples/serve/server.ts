@@ -5,8 +5,9 @@
 // Flags (or environment variables):
 //   --model PATH          TORCHTS_SERVE_MODEL   the model file
 //   --format FORMAT       TORCHTS_SERVE_FORMAT  state_dict (a .pt saved by torchts or Python: the
-//                         default) or torchscript (torch.jit.script(model).save in Python)
-//   --in-features 2       values per row, for torchscript (a state dict has them)
+//                         default), torchscript (torch.jit.script(model).save in Python) or pt2
+//                         (AOTInductor; the default for .pt2; needs a libtorch.so, see predictor.ts)
+//   --in-features 2       values per row, for torchscript and pt2 (a state dict has them)
 //   --run async|sync      TORCHTS_SERVE_RUN     forwardAsync on the thread pool (default) or model(x) on the event loop
 //   --host 127.0.0.1 --port 8080 (PORT; 0 picks a free port)
 //   --max-batch-rows 4096 --max-wait-ms 2 --max-inflight 2   the micro-batching rule (batcher.ts)
@@ -85,7 +86,7 @@ export async function main(argv: string[]): Promise<void> {
   const run = (values.run ?? env.TORCHTS_SERVE_RUN ?? 'async') as RunMode;
   if (run !== 'async' && run !== 'sync') throw new Error(`--run must be async or sync, got '${String(run)}'`);
   const format = (values.format ?? env.TORCHTS_SERVE_FORMAT) as ModelFormat | undefined;
-  if (format !== undefined && !['state_dict', 'torchscript'].includes(format)) throw new Error(`--format must be state_dict or torchscript, got '${String(format)}'`);
+  if (format !== undefined && !['state_dict', 'torchscript', 'pt2'].includes(format)) throw new Error(`--format must be state_dict, torchscript or pt2, got '${String(format)}'`);
   const threads = intFlag('threads', values.threads ?? env.TORCHTS_SERVE_THREADS) ?? 1;
   if (threads > 0) torch.setNumThreads(threads);
   const predictor = loadPredictor({ path: model, format, run, inFeatures: intFlag('in-features', values['in-features']) });
