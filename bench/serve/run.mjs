@@ -6,6 +6,8 @@
 //   torchts forwardAsync   examples/serve/server.ts (micro-batching, thread pool)
 //   torchts sync forward   the same server with --run sync (model(x) on the event loop)
 //   torchts TorchScript    the same server with --format torchscript (torch.jit.load, forwardAsync)
+//   torchts AOTInductor    the same server with the .pt2 (torch.export.loadPackage, runAsync), under a
+//                          libtorch directory whose libtorch.so is libtorch_cpu.so (bench/serve/libtorch)
 //   onnxruntime-node       the same Fastify app and batcher around an onnxruntime-node
 //                          session on the ONNX export; once per request (plain ORT
 //                          service) and once with the batcher
@@ -75,8 +77,20 @@ const models = path.join(here, 'models');
 const ptPath = path.join(models, 'circles_py.pt');
 const onnxPath = path.join(models, 'circles_py.onnx');
 const scriptPath = path.join(models, 'circles_py_script.pt');
-if (![ptPath, onnxPath, scriptPath].every((f) => fs.existsSync(f))) {
-  sh(python, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', models, '--onnx', '--torchscript']);
+const pt2Path = path.join(models, 'circles_py.pt2');
+if (![ptPath, onnxPath, scriptPath, pt2Path].every((f) => fs.existsSync(f))) {
+  sh(python, [path.join(root, 'examples', 'serve', 'train_circles.py'), '--out', models, '--onnx', '--torchscript', '--aoti']);
+}
+// A .pt2's library loads libtorch.so by name: a libtorch directory of symlinks whose libtorch.so is libtorch_cpu.so.
+const aotiLibtorch = path.join(here, 'libtorch');
+if (!fs.existsSync(path.join(aotiLibtorch, 'lib', 'libtorch.so'))) {
+  const where = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./ts/native.ts').then((m) => console.log(m.libtorchLocation.libDir))"], { cwd: root, encoding: 'utf8' });
+  const from = where.stdout.trim().split('\n').at(-1);
+  if (where.status !== 0 || !from || !fs.existsSync(from)) throw new Error(`cannot find torchts's libtorch directory: ${where.stderr}`);
+  const lib = path.join(aotiLibtorch, 'lib');
+  fs.mkdirSync(lib, { recursive: true });
+  for (const name of fs.readdirSync(from)) if (name !== 'libtorch.so') fs.symlinkSync(path.join(from, name), path.join(lib, name));
+  fs.symlinkSync('libtorch_cpu.so', path.join(lib, 'libtorch.so'));
 }
 
 // --- servers ---------------------------------------------------------------
@@ -85,6 +99,7 @@ const servers = [
   { name: 'torchts forwardAsync', key: 'torchts', cmd: process.execPath, args: (port) => [...tsx, 'examples/serve/server.ts', '--model', ptPath, '--port', port] },
   { name: 'torchts sync forward', key: 'torchts-sync', cmd: process.execPath, args: (port) => [...tsx, 'examples/serve/server.ts', '--model', ptPath, '--run', 'sync', '--port', port] },
   { name: 'torchts TorchScript forwardAsync', key: 'torchts-jit', cmd: process.execPath, args: (port) => [...tsx, 'examples/serve/server.ts', '--model', scriptPath, '--format', 'torchscript', '--port', port] },
+  { name: 'torchts AOTInductor runAsync', key: 'torchts-aoti', cmd: process.execPath, env: { TORCHTS_LIBTORCH: aotiLibtorch }, args: (port) => [...tsx, 'examples/serve/server.ts', '--model', pt2Path, '--port', port] },
   { name: 'onnxruntime-node, one run per request', key: 'ort', cmd: process.execPath, args: (port) => [...tsx, 'bench/serve/ort_server.mjs', '--model', onnxPath, '--max-batch-rows', String(ROWS), '--max-inflight', '1', '--port', port] },
   { name: 'onnxruntime-node, batched', key: 'ort-batched', cmd: process.execPath, args: (port) => [...tsx, 'bench/serve/ort_server.mjs', '--model', onnxPath, '--port', port] },
   { name: 'PyTorch, FastAPI + uvicorn', key: 'fastapi', cmd: python, args: (port) => ['bench/serve/fastapi_server.py', '--model', ptPath, '--port', port] },
@@ -104,7 +119,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function start(server) {
   const port = await freePort();
-  const proc = spawn(server.cmd, server.args(String(port)), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(server.cmd, server.args(String(port)), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...server.env } });
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));
@@ -202,8 +217,9 @@ the bench runs end to end, not what each server can do, and a goal "met" or
 quoting them.
 
 The model: the circles MLP (2-256-256-2, ReLU), trained and saved by
-\`examples/serve/train_circles.py\` (\`torch.save(model.state_dict())\` and
-\`torch.onnx.export\`); every server loads it from those files. Each request
+\`examples/serve/train_circles.py\` (\`torch.save(model.state_dict())\`,
+\`torch.onnx.export\`, \`torch.jit.script\`, AOTInductor); every server loads it from
+those files. Each request
 posts the same ${ROWS} rows as \`{"inputs": number[][]}\` and gets logits and
 classes back. Each server runs alone, on loopback; autocannon (in the bench's
 process) drives it for ${seconds} s per concurrency after a ${warmup} s warm-up at 16.
