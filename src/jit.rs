@@ -304,6 +304,12 @@ impl NativeScriptModule {
         self.read()?.method_names().or_throw()
     }
 
+    /// Python's repr of the module.
+    #[napi(catch_unwind)]
+    pub fn repr(&self) -> Result<String> {
+        self.read()?.repr().or_throw()
+    }
+
     #[napi(catch_unwind)]
     pub fn set_training(&self, on: bool) -> Result<()> {
         let action = if on { "train()" } else { "eval()" };

@@ -31,6 +31,8 @@ interface JitFixture {
   parameters: string[];
   buffers: string[];
   methods: string[];
+  repr: string;
+  cnn_repr: string;
   errors: Record<'float_for_int' | 'str_for_tensor' | 'too_many', string>;
   cnn: TensorJson;
   cnn_state_dict: Record<string, TensorJson>;
@@ -82,6 +84,7 @@ describe.skipIf(!!reference.skip)(titleFor('torch.jit.load runs Python\'s TorchS
     expect(m.train().training).toBe(true);
     expectTensorBits(asTensor(mlp().eval().forward(x)), fx.forward_eval, 'forward (eval, fresh module)');
     expect(m.methodNames().sort()).toEqual(fx.methods);
+    expect(String(m)).toBe(fx.repr);
   });
 
   it('exported methods take ints where the schema says int, floats where it says float', () => {
@@ -139,6 +142,7 @@ describe.skipIf(!!reference.skip)(titleFor('torch.jit.load runs Python\'s TorchS
   it('a traced CNN gives PyTorch\'s outputs and state dict', () => {
     const cnn = torch.jit.load(join(dir, 'cnn.pt'), { device: 'cpu' });
     expectTensorBits(asTensor(cnn.forward(inputs.img!)), fx.cnn, 'cnn');
+    expect(String(cnn)).toBe(fx.cnn_repr);
     const state = cnn.stateDict();
     expect([...state.keys()]).toEqual(Object.keys(fx.cnn_state_dict));
     for (const [name, t] of state) expectTensorBits(t, fx.cnn_state_dict[name]!, name);

@@ -108,8 +108,9 @@ export class ScriptModule {
     return this;
   }
 
+  /** Python's repr: `RecursiveScriptModule(original_name=...)` and the submodules. */
   toString(): string {
-    return `RecursiveScriptModule(methods: ${this.methodNames().join(', ')})`;
+    return this._native.repr();
   }
 }
 

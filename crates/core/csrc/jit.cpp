@@ -128,6 +128,28 @@ IValue fit(const IValue &v, const c10::TypePtr &t) {
 }
 
 using NamedTensorCallback = void (*)(void *, const char *, at::Tensor *);
+
+// Python's repr of a loaded module (nn.Module.__repr__ over
+// RecursiveScriptModule, whose extra_repr is "original_name=<class>").
+std::string repr(const torch::jit::Module &m) {
+  std::string out = "RecursiveScriptModule(";
+  std::string extra = "original_name=" + m.type()->name()->name();
+  std::vector<std::string> children;
+  for (const auto &child : m.named_children()) {
+    std::string text = repr(child.value);
+    // _addindent: every line after the first, two more spaces.
+    std::string indented;
+    for (char c : text) {
+      indented += c;
+      if (c == '\n') indented += "  ";
+    }
+    children.push_back("(" + child.name + "): " + indented);
+  }
+  if (children.empty()) return out + extra + ")";
+  out += "\n  " + extra;
+  for (const auto &c : children) out += "\n  " + c;
+  return out + "\n)";
+}
 } // namespace
 
 extern "C" {
@@ -274,6 +296,10 @@ char *tts_jit_method_names(torch::jit::Module *m, char **out) {
     }
     *out = copy_text(names);
   });
+}
+
+char *tts_jit_repr(torch::jit::Module *m, char **out) {
+  return guard([&] { *out = copy_text(repr(*m)); });
 }
 
 // `m.name(*args)`: takes `args`; the arguments are fitted to its schema.

@@ -38,6 +38,7 @@ extern "C" {
     fn tts_jit_free(m: *mut CModule);
     fn tts_jit_save(m: *mut CModule, path: *const c_char) -> *mut c_char;
     fn tts_jit_method_names(m: *mut CModule, out: *mut *mut c_char) -> *mut c_char;
+    fn tts_jit_repr(m: *mut CModule, out: *mut *mut c_char) -> *mut c_char;
     fn tts_jit_call(
         m: *mut CModule,
         name: *const c_char,
@@ -299,6 +300,14 @@ impl ScriptModule {
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect())
+    }
+
+    /// Python's `repr(module)`: `RecursiveScriptModule(original_name=...)`
+    /// with its children.
+    pub fn repr(&self) -> Result<String> {
+        let mut out = std::ptr::null_mut();
+        check(unsafe { tts_jit_repr(self.ptr, &mut out) })?;
+        Ok(unsafe { take_string(out) })
     }
 
     /// `module.<method>(*args)`.
