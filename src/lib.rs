@@ -12,6 +12,7 @@ mod dispatch;
 mod error;
 mod functional;
 mod generator;
+mod indexing;
 mod inference;
 mod init;
 mod jit;

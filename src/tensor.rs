@@ -237,7 +237,7 @@ impl Tensor {
 
     /// A handle for an in-place op (it shares the TensorImpl, so the op
     /// changes this tensor), refused while a background task holds it.
-    fn get_for_write(&self) -> Result<TchTensor> {
+    pub(crate) fn get_for_write(&self) -> Result<TchTensor> {
         self.get_for(Access::Write, "change it in place")
             .map(|t| t.shallow_clone())
     }
@@ -396,13 +396,13 @@ pub fn requires_grad(tensor: &Tensor) -> Result<bool> {
 
 #[napi(catch_unwind)]
 pub fn set_requires_grad(tensor: &Tensor, value: bool) -> Result<()> {
-    let t = tensor.get_for_write()?;
+    let mut t = tensor.get_for_write()?;
     if value && !t.is_floating_point() {
         return Err(invalid(
             "only Tensors of floating point dtype can require gradients",
         ));
     }
-    let _ = t.set_requires_grad(value);
+    let _ = t.f_requires_grad_(value).or_throw()?;
     Ok(())
 }
 
@@ -814,15 +814,6 @@ pub fn index_select(tensor: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor>
 }
 
 /// `t[index]` with a bool mask or an integer index tensor on dim 0.
-#[napi(catch_unwind)]
-pub fn index(tensor: &Tensor, indices: Vec<Option<&Tensor>>) -> Result<Tensor> {
-    let indices = indices
-        .iter()
-        .map(|i| i.map(|i| i.get().map(|t| t.shallow_clone())).transpose())
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Tensor::new(tensor.get()?.f_index(&indices).or_throw()?))
-}
-
 #[napi(catch_unwind)]
 pub fn masked_select(tensor: &Tensor, mask: &Tensor) -> Result<Tensor> {
     Ok(Tensor::new(

@@ -353,12 +353,12 @@ describe('advanced indexing with several index tensors, as t[a, b] in Python', (
   const long = (v: number[] | number[][]) => torch.tensor(v, { dtype: torch.int64 });
   it('t[[0, 2], [1, 3]], t[:, [1, 3]], a boolean mask, broadcast index tensors', () => {
     expect(t.index(long([0, 2]), long([1, 3])).tolist()).toEqual([1, 11]);
-    expect(t.index(null, long([1, 3])).tolist()).toEqual([[1, 3], [5, 7], [9, 11]]);
+    expect(t.index(':', long([1, 3])).tolist()).toEqual([[1, 3], [5, 7], [9, 11]]);
     expect(t.index(torch.tensor([true, false, true])).tolist()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
     expect(t.index(long([[0], [2]]), long([1, 3])).tolist()).toEqual([[1, 3], [9, 11]]);
   });
-  it('an out-of-range index and no index at all are clear errors', () => {
+  it('an out-of-range index is a clear error; no index at all is t[()], the whole tensor', () => {
     expect(() => t.index(long([5]))).toThrow('index 5 is out of bounds for dimension 0 with size 3');
-    expect(() => t.index()).toThrow('index(): expected at least one index tensor');
+    expect(t.index().tolist()).toEqual(t.tolist());
   });
 });

@@ -2,6 +2,7 @@
 import './errors';
 
 export { Tensor, type NestedArray, type TypedArray, type ToOptions } from './tensor';
+export { Slice, type IndexItem } from './indexing';
 export { TorchError } from './errors';
 export * from './dtype';
 export { Device, device, type DeviceLike } from './device';

@@ -7,6 +7,7 @@ import { Device, deviceString, type DeviceLike } from './device';
 import { track } from './memory';
 import { argumentError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
+import { parseIndex, type IndexItem } from './indexing';
 import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe } from './validate';
 import { gradFnOf, type Node } from './autograd/graph';
 import { registerTensorHook, type RemovableHandle } from './autograd/hooks';
@@ -403,16 +404,40 @@ export class Tensor {
     return new Tensor(native.narrow(this._n, checkInt('narrow', 'dim', dim), checkInt('narrow', 'start', start), checkInt('narrow', 'length', length)));
   }
   indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(native.indexSelect(this._n, checkInt('index_select', 'dim', dim), tensorArg('index_select', 'index', index))); }
-  /** `t[mask]` (bool mask) or `t[indices]` (int64 indices into dim 0). */
   /**
-   * Advanced indexing, `t[i0, i1, …]` in Python with index tensors: one
-   * tensor of indices (int64) or a boolean mask per leading dim; `null`
-   * takes the whole dim (Python's `:`), e.g. `t.index(null, cols)` is `t[:, cols]`.
+   * Python's `t[...]`, with PyTorch's rules for every mix of items: numbers,
+   * slices as strings (`':'`, `'1:3'`, `'::2'`) or `Slice`s, `'...'`, `null`
+   * (None, a new dim), booleans, index tensors (int64) and masks (bool), and
+   * arrays of integers or booleans. Basic indexing returns a view.
+   *
+   * @example
+   * t.index(':', 0)                 // t[:, 0]
+   * t.index('...', null, '1:3')     // t[..., None, 1:3]
+   * t.index(rows, cols)             // t[rows, cols]
+   * t.index(t.gt(0))                // t[t > 0]
    */
-  index(...indices: (Tensor | null)[]): Tensor {
-    if (indices.length === 0) throw argumentError('index(): expected at least one index tensor (or null for a whole dim)');
-    return new Tensor(native.index(this._n, indices.map((t, i) => (t === null ? null : tensorArg('index', `indices[${i}]`, t)))));
+  index(...indices: IndexItem<Tensor>[]): Tensor {
+    // Python's t[()] is the whole tensor (libtorch refuses an empty list).
+    const { kinds, values, tensors } = parseIndex('index', indices.length === 0 ? ['...'] : indices, isTensor, indexTensorFrom);
+    return new Tensor(native.indexWith(this._n, kinds, values, tensors.map((t) => t?._n)));
   }
+
+  /**
+   * Python's `t[...] = value`: writes `value` (a number, or a tensor broadcast
+   * to the indexed shape and cast to this dtype) through any index `index`
+   * takes. Returns this tensor.
+   *
+   * @example
+   * t.indexAssign_([':', 1], 0)     // t[:, 1] = 0
+   * t.indexAssign_([t.lt(0)], 0)    // t[t < 0] = 0
+   */
+  indexAssign_(indices: readonly IndexItem<Tensor>[], value: Tensor | number | boolean): this {
+    const { kinds, values, tensors } = parseIndex('indexAssign_', indices, isTensor, indexTensorFrom);
+    const source = value instanceof Tensor ? value._n : native.full([], checkNumber('indexAssign_', 'value', value), this.dtype.name, deviceString(this.device));
+    native.indexPutWith(this._n, kinds, values, tensors.map((t) => t?._n), source);
+    return this;
+  }
+
   maskedSelect(mask: Tensor): Tensor { return new Tensor(native.maskedSelect(this._n, tensorArg('masked_select', 'mask', mask))); }
   maskedFill(mask: Tensor, value: number): Tensor { return new Tensor(native.maskedFill(this._n, tensorArg('masked_fill', 'mask', mask), checkNumber('masked_fill', 'value', value))); }
   gather(dim: number, index: Tensor): Tensor { return new Tensor(native.gather(this._n, checkInt('gather', 'dim', dim), tensorArg('gather', 'index', index))); }
@@ -507,3 +532,14 @@ function dimList(op: string, dim: unknown): number[] | undefined {
 }
 import type { GeneratedTensorMethods } from './generated/methods';
 export interface Tensor extends GeneratedTensorMethods {}
+
+function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
+/** A JS array inside an index, as Python's list: int64 indices or a bool mask. */
+function indexTensorFrom(values: readonly number[] | readonly boolean[]): Tensor {
+  const bools = values.length > 0 && typeof values[0] === 'boolean';
+  const bytes = bools ? Uint8Array.from(values, Number) : BigInt64Array.from(values, (v: number | boolean) => BigInt(v));
+  return new Tensor(native.fromBytes(new Uint8Array(bytes.buffer), [values.length], bools ? 'bool' : 'int64', undefined, undefined));
+}

@@ -7,10 +7,11 @@ fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-changed=csrc/nn_ops.cpp");
-    println!("cargo:rerun-if-changed=csrc/autograd.cpp");
-    println!("cargo:rerun-if-changed=csrc/dispatch.cpp");
+    println!("cargo:rerun-if-changed=csrc/indexing.cpp");
     println!("cargo:rerun-if-changed=csrc/jit.cpp");
     println!("cargo:rerun-if-changed=csrc/aoti.cpp");
+    println!("cargo:rerun-if-changed=csrc/autograd.cpp");
+    println!("cargo:rerun-if-changed=csrc/dispatch.cpp");
     let libtorch = PathBuf::from(
         std::env::var("LIBTORCH")
             .expect("LIBTORCH names libtorch's directory (scripts/cargo.mjs sets it)"),
@@ -21,10 +22,11 @@ fn main() {
         .cpp(true)
         .file("csrc/shim.cpp")
         .file("csrc/nn_ops.cpp")
-        .file("csrc/autograd.cpp")
-        .file("csrc/dispatch.cpp")
+        .file("csrc/indexing.cpp")
         .file("csrc/jit.cpp")
         .file("csrc/aoti.cpp")
+        .file("csrc/autograd.cpp")
+        .file("csrc/dispatch.cpp")
         .include(&include)
         .include(include.join("torch/csrc/api/include"))
         .warnings(false);

@@ -76,6 +76,7 @@ export function moduleFunction(prototype: object): Module {
  * const model = new CircleModelV0();
  * const logits = model(x); // Python's model(x): hooks, then forward
  */
+// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- the call signature is real: CallableInstance makes every module a function
 export interface Module {
   /** Python's `module(x)`: runs the forward pre-hooks, `forward` and the forward hooks (see `call`). */
   (...args: Parameters<this['forward']>): ReturnType<this['forward']>;

@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod error;
 pub mod generator;
 pub mod hold;
+pub mod indexing;
 pub mod inference;
 pub mod init;
 pub mod jit;
@@ -19,8 +20,8 @@ pub mod nn;
 pub mod optim;
 pub mod runtime;
 pub mod scalar;
-pub mod storage;
 mod shim;
+pub mod storage;
 pub mod train;
 
 pub use error::{Error, Result};
