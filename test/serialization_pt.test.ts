@@ -312,6 +312,20 @@ describe('any strided layout loads with the values PyTorch gives it', () => {
   const gather = (size: number[], stride: number[], offset: number, d = 0): unknown =>
     d === size.length ? offset : Array.from({ length: size[d]! }, (_, i) => gather(size, stride, offset + i * stride[d]!, d + 1));
 
+  it('overlapping windows (no chain of view ops) load as views sharing the storage, as as_strided makes them in Python', () => {
+    const rebuild = (offset: number, size: number[], stride: number[]) => new PyReduce(PyRef.of('torch._utils', '_rebuild_tensor_v2'), new PyTuple([
+      new PyPersistentId(new PyTuple(['storage', PyRef.of('torch', 'FloatStorage'), '0', 'cpu', 6])),
+      offset, new PyTuple(size), new PyTuple(stride), false, new PyReduce(PyRef.of('collections', 'OrderedDict'), new PyTuple([])),
+    ]));
+    const data = new Float32Array([0, 1, 2, 3, 4, 5]);
+    const path = join(dir, 'windows.pt');
+    writeFileSync(path, Buffer.from(zipSync({ 'a/data.pkl': pickle([rebuild(0, [6], [1]), rebuild(1, [3, 3], [1, 1])]), 'a/data/0': new Uint8Array(data.buffer) }, { level: 0 })));
+    const [base, windows] = load<Tensor[]>(path);
+    expect(windows!.toArray()).toEqual([[1, 2, 3], [2, 3, 4], [3, 4, 5]]);
+    noGrad(() => base!.mul_(10));
+    expect(windows!.toArray()).toEqual([[10, 20, 30], [20, 30, 40], [30, 40, 50]]);
+  });
+
   it('300 random layouts', () => {
     let state = 7;
     const next = (m: number) => (state = (state * 1103515245 + 12345) % 2 ** 31) % m;

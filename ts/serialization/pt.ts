@@ -20,6 +20,7 @@ import { cuda, backends } from '../cuda';
 import { PickleError, PyFloat, PyPersistentId, PyReduce, PyRef, PyTuple, pickle, typeName, unpickle, type Picklable } from './pickle';
 import { StorageClass, weightsOnlyHooks, type TensorSource } from './globals';
 import { stridedView } from './strided';
+import { asStrided } from '../generated/functions';
 
 const ALIGNMENT = 64;
 const ZIP_LIMIT = 0xffff_ffff; // fflate writes no ZIP64 records
@@ -150,7 +151,7 @@ export function loadPt(bytes: Uint8Array, opts: PtLoadOptions = {}): unknown {
         throw new PickleError(`a tensor of size [${size.join(', ')}] at offset ${offset} needs ${last + 1} elements of storage '${storage.key}', which holds ${available}`);
       }
       const handle = storage.handle(dtype);
-      const view = stridedView(handle, available, offset, size, stride) ?? copyStrided(storage, dtype, offset, size, stride);
+      const view = stridedView(handle, available, offset, size, stride) ?? asStridedView(handle, offset, size, stride);
       return new Tensor(view);
     },
   };
@@ -158,27 +159,13 @@ export function loadPt(bytes: Uint8Array, opts: PtLoadOptions = {}): unknown {
 }
 
 /**
- * The tensor's values as a new contiguous tensor, for layouts no chain of
- * view ops reaches (overlapping strides, ...): it no longer shares memory.
+ * `as_strided` over the storage, for layouts no chain of view ops reaches
+ * (overlapping windows, ...): still a view, so it shares memory with the
+ * storage's other tensors, as Python's `_rebuild_tensor_v2` makes it.
  */
-function copyStrided(storage: StorageRecord, dtype: DType, offset: number, size: number[], stride: number[]): NativeTensor {
-  const item = dtype.itemSize;
-  const numel = size.reduce((a, b) => a * b, 1);
-  let src = storage.bytes;
-  if (storage.bigEndian && item > 1) src = swapBytes(src.subarray(0, storage.elements(dtype) * item), item);
-  const out = new Uint8Array(numel * item);
-  const index = size.map(() => 0);
-  let at = offset;
-  for (let n = 0; n < numel; n++) {
-    out.set(src.subarray(at * item, at * item + item), n * item);
-    for (let d = size.length - 1; d >= 0; d--) {
-      at += stride[d]!;
-      if (++index[d]! < size[d]!) break;
-      at -= stride[d]! * size[d]!;
-      index[d] = 0;
-    }
-  }
-  return native.fromBytes(out, size, dtype.name, undefined, storage.device);
+function asStridedView(storage: NativeTensor, offset: number, size: number[], stride: number[]): NativeTensor {
+  const view = asStrided(new Tensor(native.detach(storage)), size, stride, offset);
+  return view._n;
 }
 
 /** The archive's records by name; refuses what could exhaust memory. */

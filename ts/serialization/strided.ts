@@ -1,8 +1,8 @@
 // A tensor as PyTorch stores it, (storage, offset, size, stride), rebuilt as
 // a view of its storage from the view ops the native layer has (slice,
 // narrow, view, permute, unsqueeze, expand), so that tensors sharing a
-// storage in the file share memory after loading. There is no native
-// as_strided yet; layouts no chain of those ops reaches get a copy instead.
+// storage in the file share memory after loading. Layouts no chain of
+// those ops reaches (overlapping windows) go through as_strided (pt.ts).
 import { native, type NativeTensor } from '../native';
 
 interface Dim {
