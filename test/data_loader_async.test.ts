@@ -92,7 +92,7 @@ describe('for await (const [x, y] of loader)', () => {
     }
   });
 
-  it('a Dataset subclass or a custom collateFn loads on the JS thread, with the same batches', async () => {
+  it('a Dataset subclass, a TensorDataset overriding getItem or a custom collateFn loads on the JS thread, with the same batches', async () => {
     class Squares extends Dataset<[number, number]> {
       getItem(i: number): [number, number] {
         return [i, i * i];
@@ -103,6 +103,13 @@ describe('for await (const [x, y] of loader)', () => {
     }
     const a = new DataLoader(new Squares(), { batchSize: 3 });
     expect((await collect(a)).map((b) => b.map((t) => t.toArray()))).toEqual([...a].map((b) => b.map((t) => t.toArray())));
+    class Doubled extends TensorDataset<[torch.Tensor]> {
+      override getItem(i: number): [torch.Tensor] {
+        return [this.tensors[0].select(0, i).mul(2)];
+      }
+    }
+    const d = new DataLoader(new Doubled(torch.arange(5)), { batchSize: 2 });
+    expect((await collect(d)).map(([t]) => t.toArray())).toEqual([[0, 2], [4, 6], [8]]);
     const b = new DataLoader(new TensorDataset(torch.arange(5)), { batchSize: 2, collateFn: (rows) => rows.length });
     expect(await collect(b)).toEqual([2, 2, 1]);
   });

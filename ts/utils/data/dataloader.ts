@@ -178,8 +178,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
 
   /** The dataset's tensors when batches can be gathered natively (a TensorDataset, the default collate, no autograd). */
   private backgroundTensors(): Tensor[] | null {
-    if (!(this.dataset instanceof TensorDataset) || this.collateFn !== (defaultCollate as unknown)) return null;
-    const tensors: Tensor[] = [...this.dataset.tensors];
+    const ds = this.dataset;
+    // A subclass that overrides getItem (or adds getItems) runs JavaScript per sample: not natively gatherable.
+    if (!(ds instanceof TensorDataset) || ds.getItem !== TensorDataset.prototype.getItem || ds.getItems !== undefined) return null;
+    if (this.collateFn !== (defaultCollate as unknown)) return null;
+    const tensors: Tensor[] = [...ds.tensors];
     return tensors.some((t) => t.requiresGrad) ? null : tensors;
   }
 
