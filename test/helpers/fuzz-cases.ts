@@ -591,6 +591,8 @@ const OPS: Record<string, OpDef> = {
   tensorBinary: {
     args: fc.tuple(anyTensor, fc.constantFrom(...TENSOR_BINARY), tensorOrJunk),
     call: (a, op, b) => a[op](b),
+    // t.index(x) is Python's t[x]: None (null), a list and a bool are indices there too
+    lenient: (r, [, op]) => op === 'index' && /^arg2: (null|array|boolean)$/.test(r),
     weight: 3,
   },
   unary: {
