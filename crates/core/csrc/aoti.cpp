@@ -77,16 +77,26 @@ void prepare_once() {
 // A dlopen made from libtorch_cpu.so's own code also searches its RPATH
 // ($ORIGIN), so asking it (through at::DynamicLibrary) to open "libtorch.so"
 // finds the one beside it (the real one, or a symlink to libtorch_cpu.so)
-// and registers the name. If that fails, the loader's error says so.
+// and registers the name. Failing that, the system's paths are tried as the
+// model library would try them; if nothing loads, this throws before the
+// loader extracts the package (it leaves its temporary directory behind
+// when it fails).
 void provide_libtorch_name() {
-  if (void *h = dlopen("libtorch.so", RTLD_LAZY | RTLD_NOLOAD)) {
-    dlclose(h);
-    return;
-  }
+  auto loaded = [] {
+    void *h = dlopen("libtorch.so", RTLD_LAZY | RTLD_NOLOAD);
+    if (h) dlclose(h);
+    return h != nullptr;
+  };
+  if (loaded()) return;
   try {
     at::DynamicLibrary lib("libtorch.so", nullptr, /*leak_handle=*/true);
   } catch (...) {
   }
+  if (loaded()) return;
+  if (dlopen("libtorch.so", RTLD_LAZY | RTLD_GLOBAL)) return; // kept loaded
+  const char *why = dlerror();
+  throw std::runtime_error(std::string("libtorch.so: cannot open shared object file (") + (why ? why : "not found") +
+                           ")");
 }
 
 // The library's own report (its last "Error: ..." line) in front of the
