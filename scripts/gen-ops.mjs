@@ -288,9 +288,14 @@ const TS = {
   n: 'boolean[]', v: 'Tensor[]', w: '(Tensor | null)[]', y: 'DTypeLike', o: "'strided'", e: 'DeviceLike',
   m: "'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d'", c: 'string', g: 'null',
 };
-function tsType(p) {
+// Python's argument parser takes a number for these ops' Tensor parameters
+// (ts/generated/call.ts NUMBERS_AS_TENSORS says the same at run time).
+const NUMBERS_AS_TENSORS = new Set(['add', 'add_', 'div', 'div_', 'divide', 'divide_', 'mul', 'mul_', 'multiply', 'multiply_', 'sub', 'sub_',
+  'subtract', 'subtract_', 'true_divide', 'true_divide_', 'floor_divide', 'floor_divide_', 'to', 'copy_']);
+function tsTypeOf(p, numbersAsTensors = false) {
   const k = p.kind.toLowerCase();
   let t = TS[k];
+  if (numbersAsTensors && p.kind === 't') t = 'Tensor | number | boolean';
   if ((k === 'l' || k === 'd') && p.flags & 4) t = `number | ${t}`;
   if (p.kind !== k) t = `${t} | null`;
   return t;
@@ -307,6 +312,8 @@ const paramName = (n) => (RESERVED.has(camel(n)) ? `${camel(n)}_` : camel(n));
 /** The TS overload signatures of one schema overload. */
 function signatures(ov, method) {
   const params = method ? ov.params.slice(1) : ov.params;
+  const numbers = NUMBERS_AS_TENSORS.has(ov.name);
+  const tsType = (p) => tsTypeOf(p, numbers);
   const named = (p) => (p.name === 'self' ? 'input' : paramName(p.name));
   const required = params.filter((p) => !(p.flags & 1) && !(p.flags & 2));
   const optionalPos = params.filter((p) => !(p.flags & 1) && p.flags & 2 && p.kind !== 'g');

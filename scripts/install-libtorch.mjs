@@ -531,9 +531,40 @@ function verifyInstall(dir) {
 /** @param {string} dir */
 function writeLinkShims(dir) {
   const lib = path.join(dir, 'lib');
-  fs.writeFileSync(path.join(lib, 'libtorch.so'), '/* torchts: CPU-only link; libtorch_cpu.so holds the symbols */\n');
+  linkLibtorch(lib);
   fs.writeFileSync(path.join(lib, 'libgomp.so'), 'INPUT(libgomp.so.1)\n');
   fs.writeFileSync(path.join(dir, 'build-version'), `${LIBTORCH_VERSION}\n`);
+}
+
+/**
+ * `libtorch.so` as a link to `libtorch_cpu.so`: linking `-ltorch` stays
+ * CPU-only (the library's soname is libtorch_cpu.so), and AOTInductor
+ * packages, whose compiled code needs libtorch.so at load, find it.
+ * (Installs before 0.1 wrote an empty linker script there instead.)
+ * @param {string} lib
+ */
+function linkLibtorch(lib) {
+  const target = path.join(lib, 'libtorch.so');
+  const temp = `${target}.tmp`;
+  fs.rmSync(temp, { force: true });
+  fs.symlinkSync('libtorch_cpu.so', temp);
+  fs.renameSync(temp, target);
+}
+
+/**
+ * Brings an older torchts install up to date in place (no download): its
+ * libtorch.so linker-script stub becomes the link AOTInductor packages need.
+ * @param {string} dir
+ */
+function upgradeLinkShims(dir) {
+  const lib = path.join(dir, 'lib');
+  if (fs.lstatSync(path.join(lib, 'libtorch.so')).isSymbolicLink()) return;
+  linkLibtorch(lib);
+  const manifestPath = path.join(dir, 'torchts-manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  for (const entry of manifest.libs) if (entry.name === 'libtorch.so') entry.size = fs.statSync(path.join(lib, 'libtorch.so')).size;
+  fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  log(`linked libtorch.so to libtorch_cpu.so in ${dir}`);
 }
 
 /**
@@ -560,6 +591,7 @@ export async function installLibtorch({ dir = defaultLibtorchDir(), force = fals
   wheels ??= WHEELS[key];
   if (!wheels) throw new Error(`no libtorch ${LIBTORCH_VERSION} recipe for ${key} yet; set TORCHTS_LIBTORCH to a libtorch ${LIBTORCH_VERSION} directory`);
   if (!force && isInstalled(dir)) {
+    upgradeLinkShims(dir);
     log(`libtorch ${LIBTORCH_VERSION} already installed in ${dir}`);
     return dir;
   }

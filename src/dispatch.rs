@@ -9,7 +9,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 use std::cell::RefCell;
-use torchts_core::dispatch::{self, Arg, Value};
+use torchts_core::dispatch::{self, Arg, Number, Value};
 use torchts_core::hold::{self, Access};
 use torchts_core::kind::{parse_device, parse_kind};
 
@@ -104,11 +104,30 @@ fn scalar(env: sys::napi_env, v: sys::napi_value) -> Result<Arg<'static>> {
         return Ok(Arg::Bool(unsafe { bool::from_napi_value(env, v)? }));
     }
     let x = unsafe { f64::from_napi_value(env, v)? };
-    Ok(if x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 {
+    // The one rule for JS numbers (README, "Dtypes from JavaScript numbers").
+    Ok(if torchts_core::scalar::is_int_literal(x) {
         Arg::Int(x as i64)
     } else {
         Arg::Float(x)
     })
+}
+
+/// A number or boolean given for a Tensor parameter (the TS layer allows it
+/// only where Python's argument parser does: add, sub, mul, div and kin).
+fn wrapped_number(env: sys::napi_env, v: sys::napi_value) -> Result<Arg<'static>> {
+    if type_of(env, v) == ValueType::Boolean {
+        return Ok(Arg::WrappedNumber(Number::Bool(unsafe {
+            bool::from_napi_value(env, v)?
+        })));
+    }
+    let x = unsafe { f64::from_napi_value(env, v)? };
+    Ok(Arg::WrappedNumber(
+        if torchts_core::scalar::is_int_literal(x) {
+            Number::Int(x as i64)
+        } else {
+            Number::Float(x)
+        },
+    ))
 }
 
 fn int(env: sys::napi_env, v: sys::napi_value) -> Result<i64> {
@@ -135,6 +154,9 @@ fn convert(env: sys::napi_env, kind: u8, v: sys::napi_value) -> Result<Arg<'stat
         return Ok(Arg::None);
     }
     Ok(match kind.to_ascii_lowercase() {
+        b't' if matches!(type_of(env, v), ValueType::Number | ValueType::Boolean) => {
+            wrapped_number(env, v)?
+        }
         b't' => Arg::Tensor(tensor_ref(env, v)?.get()?),
         b'a' => {
             let t = tensor_ref(env, v)?.get()?;

@@ -8,6 +8,7 @@ import { track } from './memory';
 import { argumentError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
 import { parseIndex, type IndexItem } from './indexing';
+import { callOp, type Overload } from './generated/call';
 import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe } from './validate';
 import { gradFnOf, type Node } from './autograd/graph';
 import { registerTensorHook, type RemovableHandle } from './autograd/hooks';
@@ -259,15 +260,19 @@ export class Tensor {
   // ---- arithmetic (broadcasting; numbers act like Python scalars) ---------
 
   add(other: TensorOrScalar): Tensor {
+    if (typeof other === 'boolean') return booleanOperand('add', this, other);
     return new Tensor(other instanceof Tensor ? native.add(this._n, other._n) : native.addScalar(this._n, scalarArg('add', other)));
   }
   sub(other: TensorOrScalar): Tensor {
+    if (typeof other === 'boolean') return booleanOperand('sub', this, other);
     return new Tensor(other instanceof Tensor ? native.sub(this._n, other._n) : native.subScalar(this._n, scalarArg('sub', other)));
   }
   mul(other: TensorOrScalar): Tensor {
+    if (typeof other === 'boolean') return booleanOperand('mul', this, other);
     return new Tensor(other instanceof Tensor ? native.mul(this._n, other._n) : native.mulScalar(this._n, scalarArg('mul', other)));
   }
   div(other: TensorOrScalar): Tensor {
+    if (typeof other === 'boolean') return booleanOperand('div', this, other);
     return new Tensor(other instanceof Tensor ? native.div(this._n, other._n) : native.divScalar(this._n, scalarArg('div', other)));
   }
   pow(exponent: TensorOrScalar): Tensor {
@@ -449,8 +454,18 @@ export class Tensor {
   zero_(): this { native.zero_(this._n); return this; }
   fill_(value: number | boolean): this { native.fill_(this._n, checkNumber('fill_', 'value', value)); return this; }
   copy_(src: Tensor): this { native.copy_(this._n, tensorArg('copy_', 'src', src)); return this; }
-  add_(other: Tensor): this { native.add_(this._n, tensorArg('add_', 'other', other)); return this; }
-  mul_(value: number): this { native.mulScalar_(this._n, checkNumber('mul_', 'other', value)); return this; }
+  /** `t.add_(other, { alpha })` is Python's `t.add_(other, alpha=…)`: `t += alpha * other`, other a tensor or a number. */
+  add_(other: Tensor | number | boolean, opts?: { alpha?: number | boolean }): this {
+    if (other instanceof Tensor && opts === undefined) native.add_(this._n, other._n);
+    else callOp('Tensor.add_', ADD_INPLACE, this, opts === undefined ? [other] : [other, opts]);
+    return this;
+  }
+  /** `t.mul_(other)`: other a number or a tensor (broadcast to t's shape). */
+  mul_(other: Tensor | number | boolean): this {
+    if (typeof other === 'number') native.mulScalar_(this._n, other);
+    else callOp('Tensor.mul_', MUL_INPLACE, this, [other]);
+    return this;
+  }
   uniform_(from = 0, to = 1): this { native.uniform_(this._n, checkNumber('uniform_', 'from', from), checkNumber('uniform_', 'to', to)); return this; }
   normal_(mean = 0, std = 1): this { native.normal_(this._n, checkNumber('normal_', 'mean', mean), checkNumber('normal_', 'std', std)); return this; }
 
@@ -532,6 +547,22 @@ function dimList(op: string, dim: unknown): number[] | undefined {
 }
 import type { GeneratedTensorMethods } from './generated/methods';
 export interface Tensor extends GeneratedTensorMethods {}
+
+// The schemas of aten::add_.Tensor and aten::mul_.Tensor, for the forms
+// the hand-written fast paths above do not take (a number, alpha).
+const ADD_INPLACE: readonly Overload[] = [
+  ['aten::add_', 'Tensor', 'ats', [['self', 'self', 'a', 0], ['other', 'other', 't', 0], ['alpha', 'alpha', 's', 3, 1]], 'a', 0],
+];
+const MUL_INPLACE: readonly Overload[] = [['aten::mul_', 'Tensor', 'at', [['self', 'self', 'a', 0], ['other', 'other', 't', 0]], 'a', 0]];
+
+/**
+ * `t.add(True)` and kin: Python wraps a bool as a bool tensor (bool + True
+ * stays bool, `-` refuses it); the number fast paths would read it as 1.
+ */
+function booleanOperand(op: 'add' | 'sub' | 'mul' | 'div', t: Tensor, value: boolean): Tensor {
+  const schema: Overload = [`aten::${op}`, 'Tensor', op === 'add' || op === 'sub' ? 'tts' : 'tt', [['self', 'self', 't', 0], ['other', 'other', 't', 0], ...(op === 'add' || op === 'sub' ? [['alpha', 'alpha', 's', 3, 1] as const] : [])], 't', 0];
+  return callOp(`Tensor.${op}`, [schema], t, [value]) as Tensor;
+}
 
 function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;

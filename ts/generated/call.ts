@@ -84,12 +84,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/**
+ * Ops whose Tensor parameters take a number, as Python's argument parser
+ * allows for them (`should_allow_numbers_as_tensors`): `t.sub_(5)`,
+ * `torch.div(x, 2)`. The number becomes a wrapped-number tensor natively,
+ * which type promotion treats as a scalar.
+ */
+const NUMBERS_AS_TENSORS = new Set([
+  'add', 'add_', 'div', 'div_', 'divide', 'divide_', 'mul', 'mul_', 'multiply', 'multiply_', 'sub', 'sub_',
+  'subtract', 'subtract_', 'true_divide', 'true_divide_', 'floor_divide', 'floor_divide_', 'to', 'copy_',
+  'trueDivide', 'trueDivide_', 'floorDivide', 'floorDivide_',
+]);
+
+/** Whether `label` ('torch.sub', 'Tensor.sub_') is one of NUMBERS_AS_TENSORS. */
+function allowsNumbers(label: string): boolean {
+  return NUMBERS_AS_TENSORS.has(label.slice(label.lastIndexOf('.') + 1));
+}
+
 /** `value` converted for a parameter of `kind`, or a Mismatch. */
-function convert(value: unknown, kind: string, flags: number): unknown {
+function convert(value: unknown, kind: string, flags: number, numbersAsTensors = false): unknown {
   const optional = kind !== kind.toLowerCase();
   if (value === null || value === undefined) return optional || kind === 'g' ? null : new Mismatch('None');
   switch (kind.toLowerCase()) {
     case 't':
+      if (numbersAsTensors && kind === 't' && (typeof value === 'number' || typeof value === 'boolean')) return value;
+      return value instanceof Tensor ? value._n : new Mismatch('');
     case 'a':
       return value instanceof Tensor ? value._n : new Mismatch('');
     case 'i':
@@ -146,7 +165,7 @@ function typeName(v: unknown): string {
 const UNSET: unique symbol = Symbol('unset');
 
 /** Binds JS arguments to one overload: native arguments, or why not. */
-function bind(o: Overload, m: Meta, self: Tensor | undefined, args: readonly unknown[], opts: Record<string, unknown> | undefined): unknown[] | Mismatch {
+function bind(o: Overload, m: Meta, self: Tensor | undefined, args: readonly unknown[], opts: Record<string, unknown> | undefined, numbersAsTensors: boolean): unknown[] | Mismatch {
   const params = o[3];
   const out: unknown[] = new Array(params.length).fill(UNSET);
   const method = self !== undefined ? 1 : 0;
@@ -160,7 +179,7 @@ function bind(o: Overload, m: Meta, self: Tensor | undefined, args: readonly unk
   for (let k = 0; k < rest.length; k++) {
     const i = positional[k]!;
     const [pyName, , kind, flags] = params[i]!;
-    const v = convert(rest[k], kind, flags);
+    const v = convert(rest[k], kind, flags, numbersAsTensors);
     if (v instanceof Mismatch) {
       const name = pyName === 'self' ? 'input' : pyName;
       return new Mismatch(`argument '${name}' (position ${k + 1 + method}) must be ${TYPE_NAMES[kind.toLowerCase()]}, not ${typeName(rest[k])}`);
@@ -175,7 +194,7 @@ function bind(o: Overload, m: Meta, self: Tensor | undefined, args: readonly unk
       if (out[i] !== UNSET) return new Mismatch(`got multiple values for argument '${params[i]![0]}'`);
       const [name, , kind, flags] = params[i]!;
       if (opts[key] === undefined) continue;
-      const v = convert(opts[key], kind, flags);
+      const v = convert(opts[key], kind, flags, numbersAsTensors);
       if (v instanceof Mismatch) return new Mismatch(`argument '${name}' must be ${TYPE_NAMES[kind.toLowerCase()]}, not ${typeName(opts[key])}`);
       out[i] = v;
     }
@@ -231,9 +250,10 @@ export function callOp(label: string, overloads: readonly Overload[], self: Tens
   while (n > 0 && args[n - 1] === undefined) n--;
   if (n !== args.length) args = args.slice(0, n);
   let firstMismatch: Mismatch | undefined;
+  const numbersAsTensors = allowsNumbers(label);
   for (const o of overloads) {
     const m = meta(o);
-    const bound = bind(o, m, self, args, opts);
+    const bound = bind(o, m, self, args, opts, numbersAsTensors);
     if (bound instanceof Mismatch) {
       firstMismatch ??= bound;
       continue;

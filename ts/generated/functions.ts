@@ -1682,13 +1682,13 @@ const divide$: readonly Overload[] = [
   ["aten::divide", "Scalar_mode", "tsC", [["self", "self", "t", 0], ["other", "other", "s", 0], ["rounding_mode", "roundingMode", "C", 1]], "t", 0]
 ];
 /** Alias for `torch.div`. */
-export function divide(input: Tensor, other: Tensor): Tensor;
+export function divide(input: Tensor | number | boolean, other: Tensor | number | boolean): Tensor;
 /** Alias for `torch.div`. */
-export function divide(input: Tensor, other: number | boolean): Tensor;
+export function divide(input: Tensor | number | boolean, other: number | boolean): Tensor;
 /** Alias for `torch.div`. */
-export function divide(input: Tensor, other: Tensor, options: { roundingMode: string | null }): Tensor;
+export function divide(input: Tensor | number | boolean, other: Tensor | number | boolean, options: { roundingMode: string | null }): Tensor;
 /** Alias for `torch.div`. */
-export function divide(input: Tensor, other: number | boolean, options: { roundingMode: string | null }): Tensor;
+export function divide(input: Tensor | number | boolean, other: number | boolean, options: { roundingMode: string | null }): Tensor;
 export function divide(...args: unknown[]): unknown {
   return callOp('torch.divide', divide$, undefined, args);
 }
@@ -2128,9 +2128,9 @@ const floorDivide$: readonly Overload[] = [
   ["aten::floor_divide", "Scalar", "ts", [["self", "self", "t", 0], ["other", "other", "s", 0]], "t", 0]
 ];
 /** .. note:: */
-export function floorDivide(input: Tensor, other: Tensor): Tensor;
+export function floorDivide(input: Tensor | number | boolean, other: Tensor | number | boolean): Tensor;
 /** .. note:: */
-export function floorDivide(input: Tensor, other: number | boolean): Tensor;
+export function floorDivide(input: Tensor | number | boolean, other: number | boolean): Tensor;
 export function floorDivide(...args: unknown[]): unknown {
   return callOp('torch.floor_divide', floorDivide$, undefined, args);
 }
@@ -3465,9 +3465,9 @@ const multiply$: readonly Overload[] = [
   ["aten::multiply", "Scalar", "ts", [["self", "self", "t", 0], ["other", "other", "s", 0]], "t", 0]
 ];
 /** Alias for `torch.mul`. */
-export function multiply(input: Tensor, other: Tensor): Tensor;
+export function multiply(input: Tensor | number | boolean, other: Tensor | number | boolean): Tensor;
 /** Alias for `torch.mul`. */
-export function multiply(input: Tensor, other: number | boolean): Tensor;
+export function multiply(input: Tensor | number | boolean, other: number | boolean): Tensor;
 export function multiply(...args: unknown[]): unknown {
   return callOp('torch.multiply', multiply$, undefined, args);
 }
@@ -4801,11 +4801,11 @@ const subtract$: readonly Overload[] = [
   ["aten::subtract", "Scalar", "tss", [["self", "self", "t", 0], ["other", "other", "s", 0], ["alpha", "alpha", "s", 2, 1]], "t", 0]
 ];
 /** Alias for `torch.sub`. */
-export function subtract(input: Tensor, other: Tensor, options?: { alpha?: number | boolean }): Tensor;
+export function subtract(input: Tensor | number | boolean, other: Tensor | number | boolean, options?: { alpha?: number | boolean }): Tensor;
 /** Alias for `torch.sub`. */
-export function subtract(input: Tensor, other: number | boolean, options?: { alpha?: number | boolean }): Tensor;
+export function subtract(input: Tensor | number | boolean, other: number | boolean, options?: { alpha?: number | boolean }): Tensor;
 /** Alias for `torch.sub`. */
-export function subtract(input: Tensor, other: number | boolean, alpha?: number | boolean): Tensor;
+export function subtract(input: Tensor | number | boolean, other: number | boolean, alpha?: number | boolean): Tensor;
 export function subtract(...args: unknown[]): unknown {
   return callOp('torch.subtract', subtract$, undefined, args);
 }
@@ -5094,9 +5094,9 @@ const trueDivide$: readonly Overload[] = [
   ["aten::true_divide", "Scalar", "ts", [["self", "self", "t", 0], ["other", "other", "s", 0]], "t", 0]
 ];
 /** Alias for `torch.div` with `rounding_mode=None`. */
-export function trueDivide(input: Tensor, other: Tensor): Tensor;
+export function trueDivide(input: Tensor | number | boolean, other: Tensor | number | boolean): Tensor;
 /** Alias for `torch.div` with `rounding_mode=None`. */
-export function trueDivide(input: Tensor, other: number | boolean): Tensor;
+export function trueDivide(input: Tensor | number | boolean, other: number | boolean): Tensor;
 export function trueDivide(...args: unknown[]): unknown {
   return callOp('torch.true_divide', trueDivide$, undefined, args);
 }

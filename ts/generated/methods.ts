@@ -879,10 +879,6 @@ const isFloatingPoint$: readonly Overload[] = [
   ["aten::is_floating_point", "", "t", [["self", "self", "t", 0]], "b", 0]
 ];
 
-const isInference$: readonly Overload[] = [
-  ["aten::is_inference", "", "t", [["self", "self", "t", 0]], "b", 0]
-];
-
 const isNeg$: readonly Overload[] = [
   ["aten::is_neg", "", "t", [["self", "self", "t", 0]], "b", 0]
 ];
@@ -1402,10 +1398,6 @@ const resolveConj$: readonly Overload[] = [
 
 const resolveNeg$: readonly Overload[] = [
   ["aten::resolve_neg", "", "t", [["self", "self", "t", 0]], "t", 0]
-];
-
-const retainGrad$: readonly Overload[] = [
-  ["aten::retain_grad", "", "a", [["self", "self", "a", 0]], "", 0]
 ];
 
 const roll$: readonly Overload[] = [
@@ -2163,25 +2155,25 @@ export interface GeneratedTensorMethods {
   /** See `torch.dist` */
   dist(other: Tensor, p?: number | boolean): Tensor;
   /** In-place version of `Tensor.div` */
-  div_(other: Tensor): this;
+  div_(other: Tensor | number | boolean): this;
   /** In-place version of `Tensor.div` */
-  div_(other: Tensor, options: { roundingMode: string | null }): this;
+  div_(other: Tensor | number | boolean, options: { roundingMode: string | null }): this;
   /** In-place version of `Tensor.div` */
   div_(other: number | boolean, options: { roundingMode: string | null }): this;
   /** See `torch.divide` */
-  divide(other: Tensor): Tensor;
+  divide(other: Tensor | number | boolean): Tensor;
   /** See `torch.divide` */
   divide(other: number | boolean): Tensor;
   /** See `torch.divide` */
-  divide(other: Tensor, options: { roundingMode: string | null }): Tensor;
+  divide(other: Tensor | number | boolean, options: { roundingMode: string | null }): Tensor;
   /** See `torch.divide` */
   divide(other: number | boolean, options: { roundingMode: string | null }): Tensor;
   /** In-place version of `Tensor.divide` */
-  divide_(other: Tensor): this;
+  divide_(other: Tensor | number | boolean): this;
   /** In-place version of `Tensor.divide` */
   divide_(other: number | boolean): this;
   /** In-place version of `Tensor.divide` */
-  divide_(other: Tensor, options: { roundingMode: string | null }): this;
+  divide_(other: Tensor | number | boolean, options: { roundingMode: string | null }): this;
   /** In-place version of `Tensor.divide` */
   divide_(other: number | boolean, options: { roundingMode: string | null }): this;
   /** See `torch.dot` */
@@ -2251,11 +2243,11 @@ export interface GeneratedTensorMethods {
   /** In-place version of `Tensor.floor` */
   floor_(): this;
   /** See `torch.floor_divide` */
-  floorDivide(other: Tensor): Tensor;
+  floorDivide(other: Tensor | number | boolean): Tensor;
   /** See `torch.floor_divide` */
   floorDivide(other: number | boolean): Tensor;
   /** In-place version of `Tensor.floor_divide` */
-  floorDivide_(other: Tensor): this;
+  floorDivide_(other: Tensor | number | boolean): this;
   /** In-place version of `Tensor.floor_divide` */
   floorDivide_(other: number | boolean): this;
   /** See `torch.fmax` */
@@ -2400,8 +2392,6 @@ export interface GeneratedTensorMethods {
   isDistributed(): boolean;
   /** Returns True if the data type of `self` is a floating point data type. */
   isFloatingPoint(): boolean;
-  /** See `torch.is_inference` */
-  isInference(): boolean;
   /** Returns True if the negative bit of `self` is set to true. */
   isNeg(): boolean;
   /** `Tensor.is_nonzero` (schema: `is_nonzero(Tensor self) -> bool`). */
@@ -2569,11 +2559,11 @@ export interface GeneratedTensorMethods {
   /** See `torch.multinomial` */
   multinomial(numSamples: number, replacement?: boolean): Tensor;
   /** See `torch.multiply`. */
-  multiply(other: Tensor): Tensor;
+  multiply(other: Tensor | number | boolean): Tensor;
   /** See `torch.multiply`. */
   multiply(other: number | boolean): Tensor;
   /** In-place version of `Tensor.multiply`. */
-  multiply_(other: Tensor): this;
+  multiply_(other: Tensor | number | boolean): this;
   /** In-place version of `Tensor.multiply`. */
   multiply_(other: number | boolean): this;
   /** See `torch.mv` */
@@ -2778,8 +2768,6 @@ export interface GeneratedTensorMethods {
   resolveConj(): Tensor;
   /** See `torch.resolve_neg` */
   resolveNeg(): Tensor;
-  /** Enables this Tensor to have their `grad` populated during `backward`. This is a no-op for leaf tensors. */
-  retainGrad(): void;
   /** See `torch.roll` */
   roll(shifts: number | number[], options?: { dims?: number | number[] }): Tensor;
   /** See `torch.roll` */
@@ -2917,15 +2905,15 @@ export interface GeneratedTensorMethods {
   /** See `torch.stft` */
   stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, padMode?: string, normalized?: boolean, onesided?: boolean | null, returnComplex?: boolean | null, alignToWindow?: boolean | null): Tensor;
   /** In-place version of `Tensor.sub` */
-  sub_(other: Tensor, options?: { alpha?: number | boolean }): this;
+  sub_(other: Tensor | number | boolean, options?: { alpha?: number | boolean }): this;
   /** See `torch.subtract`. */
-  subtract(other: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  subtract(other: Tensor | number | boolean, options?: { alpha?: number | boolean }): Tensor;
   /** See `torch.subtract`. */
   subtract(other: number | boolean, options?: { alpha?: number | boolean }): Tensor;
   /** See `torch.subtract`. */
   subtract(other: number | boolean, alpha?: number | boolean): Tensor;
   /** In-place version of `Tensor.subtract`. */
-  subtract_(other: Tensor, options?: { alpha?: number | boolean }): this;
+  subtract_(other: Tensor | number | boolean, options?: { alpha?: number | boolean }): this;
   /** In-place version of `Tensor.subtract`. */
   subtract_(other: number | boolean, options?: { alpha?: number | boolean }): this;
   /** In-place version of `Tensor.subtract`. */
@@ -3037,11 +3025,11 @@ export interface GeneratedTensorMethods {
   /** In-place version of `Tensor.triu` */
   triu_(diagonal?: number): this;
   /** See `torch.true_divide` */
-  trueDivide(other: Tensor): Tensor;
+  trueDivide(other: Tensor | number | boolean): Tensor;
   /** See `torch.true_divide` */
   trueDivide(other: number | boolean): Tensor;
   /** In-place version of `Tensor.true_divide_` */
-  trueDivide_(other: Tensor): this;
+  trueDivide_(other: Tensor | number | boolean): this;
   /** In-place version of `Tensor.true_divide_` */
   trueDivide_(other: number | boolean): this;
   /** See `torch.trunc` */
@@ -3725,9 +3713,6 @@ const methods: Record<string, (this: Tensor, ...args: unknown[]) => unknown> = {
   isFloatingPoint(this: Tensor, ...args: unknown[]): unknown {
     return callOp('Tensor.is_floating_point', isFloatingPoint$, this, args);
   },
-  isInference(this: Tensor, ...args: unknown[]): unknown {
-    return callOp('Tensor.is_inference', isInference$, this, args);
-  },
   isNeg(this: Tensor, ...args: unknown[]): unknown {
     return callOp('Tensor.is_neg', isNeg$, this, args);
   },
@@ -4096,9 +4081,6 @@ const methods: Record<string, (this: Tensor, ...args: unknown[]) => unknown> = {
   },
   resolveNeg(this: Tensor, ...args: unknown[]): unknown {
     return callOp('Tensor.resolve_neg', resolveNeg$, this, args);
-  },
-  retainGrad(this: Tensor, ...args: unknown[]): unknown {
-    return callOp('Tensor.retain_grad', retainGrad$, this, args);
   },
   roll(this: Tensor, ...args: unknown[]): unknown {
     return callOp('Tensor.roll', roll$, this, args);

@@ -53,6 +53,8 @@ enum Tag : int32_t {
   BOOL_LIST = 15,
   // results only
   LIST = 16,
+  // arguments only: a JS number where the schema says Tensor (len 0 int, 1 float, 2 bool)
+  WRAPPED_NUMBER = 17,
 };
 } // namespace
 
@@ -105,6 +107,14 @@ c10::IValue to_ivalue(const tts_arg &a) {
   switch (a.tag) {
   case NONE:
     return c10::IValue();
+  case WRAPPED_NUMBER: {
+    // As Python's argument parser passes a number to add/sub/mul/div's Tensor
+    // overload: a 0-dim tensor flagged as a wrapped number, which type
+    // promotion treats as a scalar.
+    at::Tensor t = at::scalar_to_tensor(a.len == 1 ? at::Scalar(a.f) : a.len == 2 ? at::Scalar(a.i != 0) : at::Scalar(a.i));
+    t.unsafeGetTensorImpl()->set_wrapped_number(true);
+    return c10::IValue(t);
+  }
   case TENSOR:
     return c10::IValue(*static_cast<const at::Tensor *>(a.p));
   case INT:

@@ -63,6 +63,7 @@ const MEMORY_FORMAT: i32 = 13;
 const STRING: i32 = 14;
 const BOOL_LIST: i32 = 15;
 const LIST: i32 = 16;
+const WRAPPED_NUMBER: i32 = 17;
 
 /// One argument of a boxed call, in the operator's schema order.
 pub enum Arg<'a> {
@@ -85,6 +86,17 @@ pub enum Arg<'a> {
     /// c10::MemoryFormat (0 contiguous, 1 preserve, 2 channels last, 3 channels last 3d).
     MemoryFormat(i64),
     Str(String),
+    /// A number where the schema says Tensor, as Python's parser passes one
+    /// to add/sub/mul/div: a 0-dim tensor that promotes as a scalar.
+    WrappedNumber(Number),
+}
+
+/// A JS number or boolean as Python would read it.
+#[derive(Clone, Copy, Debug)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
 }
 
 /// One result: a tuple or list result is a `List`.
@@ -222,6 +234,13 @@ impl Op {
             };
             match arg {
                 Arg::None => {}
+                Arg::WrappedNumber(Number::Int(v)) => (r.tag, r.i, r.len) = (WRAPPED_NUMBER, *v, 0),
+                Arg::WrappedNumber(Number::Float(v)) => {
+                    (r.tag, r.f, r.len) = (WRAPPED_NUMBER, *v, 1)
+                }
+                Arg::WrappedNumber(Number::Bool(v)) => {
+                    (r.tag, r.i, r.len) = (WRAPPED_NUMBER, *v as i64, 2)
+                }
                 Arg::Tensor(t) => (r.tag, r.p) = (TENSOR, t.as_ptr().cast()),
                 Arg::Int(v) => (r.tag, r.i) = (INT, *v),
                 Arg::Float(v) => (r.tag, r.f) = (FLOAT, *v),
