@@ -34,6 +34,18 @@ export declare class Generator {
 }
 export type NativeGenerator = Generator
 
+/** A loaded package (ts/export/aoti_package.ts wraps it). */
+export declare class NativeAotiPackage {
+  /** `torch._inductor.aoti_load_package(path)`. */
+  static load(path: string, modelName: string, numRunners: number): NativeAotiPackage
+  /** Runs the model on this thread. */
+  run(inputs: Array<Tensor>): Array<Tensor>
+  /** Runs the model on napi's thread pool. */
+  runAsync(inputs: Array<Tensor>): Promise<Array<Tensor>>
+  /** The package's metadata as [key, value] pairs, sorted by key. */
+  metadata(): Array<Array<string>>
+}
+
 export declare class NativeOptimizer {
   static adam(params: Array<Tensor>, config: AdamConfig): NativeOptimizer
   static sgd(params: Array<Tensor>, config: SgdConfig): NativeOptimizer
@@ -98,6 +110,31 @@ export declare class NativeOptimizer {
   fitAsync(args: FitArgs, handle: CancelHandle, onEpoch?: Progress | undefined | null): Promise<FitRecord[]>
 }
 
+/** A loaded TorchScript module (ts/jit/script_module.ts wraps it). */
+export declare class NativeScriptModule {
+  /** `torch.jit.load(path, map_location)`. */
+  static load(path: string, device?: string | undefined | null): NativeScriptModule
+  /** `module.<method>(*args)` on this thread. */
+  call(method: string, args: Array<JitArg>): JitValue
+  /**
+   * `module.<method>(*args)` on napi's thread pool, under the caller's
+   * grad mode; any number may run at once.
+   */
+  callAsync(method: string, args: Array<JitArg>, gradEnabled: boolean): Promise<JitValue>
+  /** `forward` and the `@torch.jit.export` methods. */
+  methodNames(): Array<string>
+  /** Python's repr of the module. */
+  repr(): string
+  setTraining(on: boolean): void
+  isTraining(): boolean
+  /** Moves parameters and buffers to `device`, in place. */
+  toDevice(device: string): void
+  /** 'parameters' | 'buffers' | 'state': tensors sharing the module's storage. */
+  namedTensors(which: string): NamedJitTensors
+  /** `torch.jit.save(module, path)`. */
+  save(path: string): void
+}
+
 export declare function abs(tensor: Tensor): Tensor
 
 /** Adadelta state of one parameter, as torch.optim.Adadelta's state_dict holds it. */
@@ -137,6 +174,12 @@ export declare function add_(tensor: Tensor, other: Tensor): void
 
 export declare function addScalar(tensor: Tensor, other: number): Tensor
 
+/**
+ * `tensor.add_(other, alpha=alpha)` with PyTorch's rounding (LBFGS's
+ * `p.add_(d, alpha=t)` and its two-loop recursion).
+ */
+export declare function addScaled_(tensor: Tensor, other: Tensor, alpha: number): void
+
 export declare function all(tensor: Tensor): Tensor
 
 export declare function allclose(tensor: Tensor, other: Tensor, rtol?: number | undefined | null, atol?: number | undefined | null, equalNan?: boolean | undefined | null): boolean
@@ -156,6 +199,18 @@ export declare function argmax(tensor: Tensor, dim?: number | undefined | null, 
 
 export declare function argmin(tensor: Tensor, dim?: number | undefined | null, keepdim?: boolean | undefined | null): Tensor
 
+/**
+ * Ids of this thread's custom nodes and hook lists that died (their JS
+ * entries can go).
+ */
+export declare function autogradReleased(): Array<number>
+
+/**
+ * `torch.autograd.backward` (accumulateGrad) or `torch.autograd.grad`.
+ * A JavaScript exception from a custom backward or hook is rethrown as is.
+ */
+export declare function autogradRunBackward(outputs: Tensor[], grads: (Tensor | null)[], inputs: Tensor[], retainGraph: boolean, createGraph: boolean, allowUnused: boolean, accumulateGrad: boolean): Array<Tensor | undefined | null>
+
 export declare function avgPool2d(input: Tensor, kernelSize: Array<number>, stride: Array<number>, padding: Array<number>, ceilMode: boolean, countIncludePad: boolean, divisorOverride?: number | undefined | null): Tensor
 
 export declare function backward(tensor: Tensor, gradient?: Tensor | undefined | null, retainGraph?: boolean | undefined | null): void
@@ -169,6 +224,9 @@ export declare function canonicalMask(mask: Tensor, maskName: string, like: Tens
 export declare function cat(tensors: Array<Tensor>, dim: number): Tensor
 
 export declare function ceil(tensor: Tensor): Tensor
+
+/** PyTorch's check of a hook's replacement gradient. */
+export declare function checkHookResult(original: Tensor, result: Tensor, hookName: string): void
 
 export declare function clamp(tensor: Tensor, min?: number | undefined | null, max?: number | undefined | null): Tensor
 
@@ -339,7 +397,31 @@ export declare function fromBytes(bytes: Uint8Array, shape: Array<number>, sourc
 /** torch.full infers int64 from an integral fill value, float32 otherwise, bool from booleans (TS side). */
 export declare function full(shape: Array<number>, value: number, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
 
+/** What `Function.apply` gets back from the native side. */
+export interface FunctionApplied {
+  /** forward's outputs attached to the node; null for non-tensor outputs. */
+  outputs: (Tensor | null)[]
+  /** The node's id (0 when nothing needs a gradient). */
+  id: number
+  ctx?: object | null
+}
+
+/**
+ * Makes the node of a custom Function call and attaches its outputs (see
+ * `torchts_core::autograd::function_apply`).
+ */
+export declare function functionApply(name: string, isTensorArg: Array<boolean>, inputs: Tensor[], isExecutable: boolean, materializeGrads: boolean, outputs: (Tensor | null)[], dirty: Tensor[], nonDifferentiable: Tensor[], toSave: (Tensor | null)[]): FunctionApplied
+
+/** `ctx.saved_tensors`. */
+export declare function functionSavedTensors(ctx: object): Array<Tensor | undefined | null>
+
 export declare function gather(tensor: Tensor, dim: number, index: Tensor): Tensor
+
+/**
+ * Starts gathering `tensors[k][indices]` for every k (a TensorDataset batch
+ * as default_collate stacks it) on the thread pool.
+ */
+export declare function gatherRowsAsync(tensors: Array<Tensor>, indices: Array<number>): Promise<Array<Tensor>>
 
 /**
  * `gaussian_nll_loss(input, target, var)`; `var` is a tensor (`varTensor`)
@@ -357,6 +439,9 @@ export declare function getNumThreads(): number
 
 /** The accumulated gradient, or null before any backward(). */
 export declare function grad(tensor: Tensor): Tensor | null
+
+/** `t.grad_fn`, or null for leaves. */
+export declare function gradFn(tensor: Tensor): object | null
 
 /** The name of the autograd node that made this tensor (`MulBackward0`), or null for leaves. */
 export declare function gradFnName(tensor: Tensor): string | null
@@ -376,10 +461,16 @@ export declare function hardtanh(input: Tensor, minVal: number, maxVal: number):
  */
 export declare function heldBy(tensor: Tensor): string | null
 
-/** `t[index]` with a bool mask or an integer index tensor on dim 0. */
-export declare function index(tensor: Tensor, indices: Array<Tensor | undefined | null>): Tensor
+export declare function indexPutWith(tensor: Tensor, kinds: Array<number>, values: Array<number>, tensors: Array<Tensor | undefined | null>, value: Tensor): void
 
 export declare function indexSelect(tensor: Tensor, dim: number, index: Tensor): Tensor
+
+export declare function indexWith(tensor: Tensor, kinds: Array<number>, values: Array<number>, tensors: Array<Tensor | undefined | null>): Tensor
+
+export declare function inferenceModeEnter(enabled: boolean): object
+
+/** Restores the mode the guard replaced (once; later calls do nothing). */
+export declare function inferenceModeExit(guard: object): void
 
 export declare function isDisposed(tensor: Tensor): boolean
 
@@ -387,12 +478,44 @@ export declare function isfinite(tensor: Tensor): Tensor
 
 export declare function isGradEnabled(): boolean
 
+export declare function isInference(tensor: Tensor): boolean
+
+export declare function isInferenceModeEnabled(): boolean
+
 export declare function isLeaf(tensor: Tensor): boolean
 
 export declare function isnan(tensor: Tensor): Tensor
 
 /** A Python number: float for floating dtypes, integer otherwise. */
 export declare function item(tensor: Tensor): number
+
+/** A value passed to a TorchScript method (built by ts/jit/ivalue.ts). */
+export interface JitArg {
+  /** 'none' | 'bool' | 'number' | 'int' | 'str' | 'tensor' | 'list' | 'tuple' | 'dict' */
+  kind: string
+  flag?: boolean
+  number?: number
+  /** A string, or an int's decimal digits (from a bigint). */
+  text?: string
+  tensor?: Tensor
+  /** A list's or tuple's items; a dict's values. */
+  items?: Array<JitArg>
+  /** A dict's keys. */
+  keys?: Array<JitArg>
+}
+
+/** A value a TorchScript method returned (read by ts/jit/ivalue.ts). */
+export interface JitValue {
+  /** 'none' | 'bool' | 'int' | 'float' | 'str' | 'tensor' | 'list' | 'tuple' | 'dict' | 'device' */
+  kind: string
+  flag?: boolean
+  number?: number
+  /** A string or device; an int's exact decimal digits. */
+  text?: string
+  tensor?: Tensor
+  items?: Array<JitValue>
+  keys?: Array<JitValue>
+}
 
 export declare function layerNorm(input: Tensor, normalizedShape: Array<number>, weight: Tensor | undefined | null, bias: Tensor | undefined | null, eps: number): Tensor
 
@@ -440,6 +563,7 @@ export declare function marginRankingLoss(input1: Tensor, input2: Tensor, target
 
 export declare function maskedFill(tensor: Tensor, mask: Tensor, value: number): Tensor
 
+/** `t[index]` with a bool mask or an integer index tensor on dim 0. */
 export declare function maskedSelect(tensor: Tensor, mask: Tensor): Tensor
 
 /**
@@ -495,6 +619,11 @@ export interface NadamParamState {
   expAvgSq: Tensor
 }
 
+export interface NamedJitTensors {
+  names: Array<string>
+  tensors: Array<Tensor>
+}
+
 export interface NamedTensors {
   names: Array<string>
   tensors: Array<Tensor>
@@ -508,6 +637,20 @@ export declare function neg(tensor: Tensor): Tensor
 
 export declare function neScalar(tensor: Tensor, other: number): Tensor
 
+/** The same number for the same native node while it lives. */
+export declare function nodeKey(node: object): number
+
+export declare function nodeName(node: object): string
+
+/** `next_functions`' nodes (null where an input needs no gradient). */
+export declare function nodeNextFunctions(node: object): (object | null)[]
+
+/** `next_functions`' input numbers. */
+export declare function nodeNextInputNrs(node: object): Array<number>
+
+/** AccumulateGrad's `variable`, or null for other nodes. */
+export declare function nodeVariable(node: object): Tensor | null
+
 export declare function nonzero(tensor: Tensor): Tensor
 
 export declare function normal_(tensor: Tensor, mean: number, std: number): void
@@ -515,6 +658,21 @@ export declare function normal_(tensor: Tensor, mean: number, std: number): void
 export declare function numel(tensor: Tensor): number
 
 export declare function ones(shape: Array<number>, dtype?: string | undefined | null, device?: string | undefined | null): Tensor
+
+/**
+ * Calls operator `id` with `args` in schema order (every argument given;
+ * the TS layer fills in PyTorch's defaults).
+ */
+export declare function opCall(id: number, args: unknown[]): unknown
+
+/**
+ * Finds `aten::name.overload` and remembers its argument kinds; returns
+ * the id `opCall` takes.
+ */
+export declare function opLookup(name: string, overload: string, kinds: string): number
+
+/** The schema of a looked-up operator, as PyTorch prints it. */
+export declare function opSchema(id: number): string
 
 export declare function permute(tensor: Tensor, dims: Array<number>): Tensor
 
@@ -539,6 +697,9 @@ export declare function randperm(n: number, dtype?: string | undefined | null, d
 
 export declare function reciprocal(tensor: Tensor): Tensor
 
+/** Called once per thread by ts/autograd/callbacks.ts. */
+export declare function registerAutogradDispatcher(dispatcher: (kind: number, id: number, values: (Tensor | null)[]) => unknown): void
+
 /** Called once by ts/errors.ts: `factory(code, message, detail)` builds the error. */
 export declare function registerErrorFactory(factory: (arg0: string, arg1: string, arg2: string) => unknown): void
 
@@ -551,6 +712,10 @@ export declare function remainderScalar(tensor: Tensor, other: number): Tensor
 export declare function requiresGrad(tensor: Tensor): boolean
 
 export declare function reshape(tensor: Tensor, shape: Array<number>): Tensor
+
+export declare function retainGrad(tensor: Tensor): void
+
+export declare function retainsGrad(tensor: Tensor): boolean
 
 /** RMSprop state of one parameter, as torch.optim.RMSprop's state_dict holds it. */
 export interface RmspropParamState {
@@ -616,6 +781,20 @@ export declare function squeeze(tensor: Tensor, dim?: number | undefined | null)
 
 export declare function stack(tensors: Array<Tensor>, dim: number): Tensor
 
+/** Where a non-empty tensor sits in its storage. */
+export declare function storageLayout(tensor: Tensor): StorageLayout
+
+export interface StorageLayout {
+  /** The storage's address as a string: equal for tensors sharing it. */
+  storage: string
+  /** Offset into the storage, in elements. */
+  offset: number
+  stride: Array<number>
+}
+
+/** The first `numel` elements of the tensor's storage, as a 1-D view. */
+export declare function storagePrefix(tensor: Tensor, numel: number): Tensor
+
 export declare function sub(tensor: Tensor, other: Tensor): Tensor
 
 export declare function subScalar(tensor: Tensor, other: number): Tensor
@@ -626,6 +805,9 @@ export declare function sum(tensor: Tensor, dims?: Array<number> | undefined | n
 export declare function t(tensor: Tensor): Tensor
 
 export declare function tanh(tensor: Tensor): Tensor
+
+/** The key of the tensor's JavaScript hook list (made on first use). */
+export declare function tensorHookKey(tensor: Tensor): number
 
 export declare function to(tensor: Tensor, dtype?: string | undefined | null, device?: string | undefined | null, copy?: boolean | undefined | null): Tensor
 
