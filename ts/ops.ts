@@ -3,7 +3,7 @@
 import { native } from './native';
 import { argumentError } from './errors';
 import { expectTensor, Tensor, type TensorOrScalar, type ReduceOptions } from './tensor';
-import { checkInt, describe } from './validate';
+import { checkInt, describe, dimArg } from './validate';
 import type { DTypeLike } from './dtype';
 
 function handles(op: string, tensors: readonly Tensor[]) {
@@ -49,12 +49,12 @@ export const relu = (t: Tensor): Tensor => expectTensor('relu', 'input', t).relu
 export const sigmoid = (t: Tensor): Tensor => expectTensor('sigmoid', 'input', t).sigmoid();
 export const tanh = (t: Tensor): Tensor => expectTensor('tanh', 'input', t).tanh();
 export const clamp = (t: Tensor, min?: number | null, max?: number | null): Tensor => expectTensor('clamp', 'input', t).clamp(min, max);
-export const softmax = (t: Tensor, dim: number, opts?: { dtype?: DTypeLike }): Tensor => expectTensor('softmax', 'input', t).softmax(dim, opts);
-export const logSoftmax = (t: Tensor, dim: number, opts?: { dtype?: DTypeLike }): Tensor => expectTensor('log_softmax', 'input', t).logSoftmax(dim, opts);
+export const softmax = (t: Tensor, dim: number | { dim: number; dtype?: DTypeLike }, opts?: { dtype?: DTypeLike }): Tensor => expectTensor('softmax', 'input', t).softmax(dim, opts);
+export const logSoftmax = (t: Tensor, dim: number | { dim: number; dtype?: DTypeLike }, opts?: { dtype?: DTypeLike }): Tensor => expectTensor('log_softmax', 'input', t).logSoftmax(dim, opts);
 export const sum = (t: Tensor, dim?: number | number[] | null, opts?: ReduceOptions): Tensor => expectTensor('sum', 'input', t).sum(dim, opts);
 export const mean = (t: Tensor, dim?: number | number[] | null, opts?: ReduceOptions): Tensor => expectTensor('mean', 'input', t).mean(dim, opts);
-export const argmax = (t: Tensor, dim?: number | null, opts?: { keepdim?: boolean }): Tensor => expectTensor('argmax', 'input', t).argmax(dim, opts);
-export const argmin = (t: Tensor, dim?: number | null, opts?: { keepdim?: boolean }): Tensor => expectTensor('argmin', 'input', t).argmin(dim, opts);
+export const argmax = (t: Tensor, dim?: number | null | { dim?: number | null; keepdim?: boolean }, opts?: { keepdim?: boolean }): Tensor => expectTensor('argmax', 'input', t).argmax(dim, opts);
+export const argmin = (t: Tensor, dim?: number | null | { dim?: number | null; keepdim?: boolean }, opts?: { keepdim?: boolean }): Tensor => expectTensor('argmin', 'input', t).argmin(dim, opts);
 export const reshape = (t: Tensor, shape: readonly number[]): Tensor => expectTensor('reshape', 'input', t).reshape(shape);
 export const flatten = (t: Tensor, startDim = 0, endDim = -1): Tensor => expectTensor('flatten', 'input', t).flatten(startDim, endDim);
 export const squeeze = (t: Tensor, dim?: number): Tensor => expectTensor('squeeze', 'input', t).squeeze(dim);
@@ -101,15 +101,16 @@ export function min(t: Tensor, dimOrOther?: number | Tensor, opts?: { keepdim?: 
 }
 
 /** Concatenates along an existing dimension. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return new Tensor(native.cat(handles('cat', tensors), checkInt('cat', 'dim', dim)));
+/** `torch.cat(tensors, dim)`; the dim also as Python's keyword, `{ dim: 1 }`. */
+export function cat(tensors: readonly Tensor[], dim: number | { dim?: number } = 0): Tensor {
+  return new Tensor(native.cat(handles('cat', tensors), dimArg('cat', dim, 0)));
 }
 
 export const concat = cat;
 
 /** Stacks along a new dimension. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return new Tensor(native.stack(handles('stack', tensors), checkInt('stack', 'dim', dim)));
+export function stack(tensors: readonly Tensor[], dim: number | { dim?: number } = 0): Tensor {
+  return new Tensor(native.stack(handles('stack', tensors), dimArg('stack', dim, 0)));
 }
 
 /** `torch.where(condition, x, y)`. */

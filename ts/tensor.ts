@@ -9,7 +9,7 @@ import { argumentError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
 import { parseIndex, type IndexItem } from './indexing';
 import { callOp, type Overload } from './generated/call';
-import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe } from './validate';
+import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe, dimArg } from './validate';
 import { gradFnOf, type Node } from './autograd/graph';
 import { registerTensorHook, type RemovableHandle } from './autograd/hooks';
 import type { TensorHook } from './autograd/callbacks';
@@ -331,11 +331,14 @@ export class Tensor {
     return new Tensor(native.clamp(this._n, min ?? undefined, max ?? undefined));
   }
 
-  softmax(dim: number, opts: { dtype?: DTypeLike } = {}): Tensor {
-    return new Tensor(native.softmax(this._n, checkInt('softmax', 'dim', dim), dtypeName(opts.dtype)));
+  /** `t.softmax(dim)`, or with Python's keywords `t.softmax({ dim: 1, dtype })`. */
+  softmax(dim: number | { dim: number; dtype?: DTypeLike }, opts: { dtype?: DTypeLike } = {}): Tensor {
+    const dtype = typeof dim === 'object' && dim !== null ? dim.dtype : opts.dtype;
+    return new Tensor(native.softmax(this._n, dimArg('softmax', dim), dtypeName(dtype)));
   }
-  logSoftmax(dim: number, opts: { dtype?: DTypeLike } = {}): Tensor {
-    return new Tensor(native.logSoftmax(this._n, checkInt('log_softmax', 'dim', dim), dtypeName(opts.dtype)));
+  logSoftmax(dim: number | { dim: number; dtype?: DTypeLike }, opts: { dtype?: DTypeLike } = {}): Tensor {
+    const dtype = typeof dim === 'object' && dim !== null ? dim.dtype : opts.dtype;
+    return new Tensor(native.logSoftmax(this._n, dimArg('log_softmax', dim), dtypeName(dtype)));
   }
 
   // ---- reductions ---------------------------------------------------------
@@ -374,11 +377,14 @@ export class Tensor {
     return [new Tensor(v!), new Tensor(i!)];
   }
 
-  argmax(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  /** `t.argmax(dim, { keepdim })`, or with Python's keywords `t.argmax({ dim: 1, keepdim })`. */
+  argmax(dim?: number | null | { dim?: number | null; keepdim?: boolean }, opts: { keepdim?: boolean } = {}): Tensor {
+    if (typeof dim === 'object' && dim !== null) [dim, opts] = [dim.dim, { keepdim: dim.keepdim }];
     opts = checkOptions('argmax', opts);
     return new Tensor(native.argmax(this._n, checkOptionalInt('argmax', 'dim', dim), checkOptionalBool('argmax', 'keepdim', opts.keepdim)));
   }
-  argmin(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  argmin(dim?: number | null | { dim?: number | null; keepdim?: boolean }, opts: { keepdim?: boolean } = {}): Tensor {
+    if (typeof dim === 'object' && dim !== null) [dim, opts] = [dim.dim, { keepdim: dim.keepdim }];
     opts = checkOptions('argmin', opts);
     return new Tensor(native.argmin(this._n, checkOptionalInt('argmin', 'dim', dim), checkOptionalBool('argmin', 'keepdim', opts.keepdim)));
   }
@@ -396,6 +402,18 @@ export class Tensor {
   unsqueeze(dim: number): Tensor { return new Tensor(native.unsqueeze(this._n, checkInt('unsqueeze', 'dim', dim))); }
   transpose(dim0: number, dim1: number): Tensor { return new Tensor(native.transpose(this._n, checkInt('transpose', 'dim0', dim0), checkInt('transpose', 'dim1', dim1))); }
   t(): Tensor { return new Tensor(native.t(this._n)); }
+  /** Python's `t.T`: the dims in reverse order (`t()` for a matrix). */
+  get T(): Tensor {
+    return this.permute(Array.from({ length: this.dim() }, (_, i) => this.dim() - 1 - i));
+  }
+  /** Python's `t.type()`: the type name, `torch.FloatTensor`; `t.type(dtype)` is `t.to(dtype)`. */
+  type(): string;
+  type(dtype: DTypeLike): Tensor;
+  type(dtype?: DTypeLike): string | Tensor {
+    if (dtype !== undefined) return this.to({ dtype });
+    const name = TENSOR_TYPE_NAMES[this.dtype.name] ?? this.dtype.name;
+    return `torch.${this.device.type === 'cuda' ? 'cuda.' : ''}${name}Tensor`;
+  }
 
   // ---- indexing -----------------------------------------------------------
 
@@ -563,6 +581,12 @@ function booleanOperand(op: 'add' | 'sub' | 'mul' | 'div', t: Tensor, value: boo
   const schema: Overload = [`aten::${op}`, 'Tensor', op === 'add' || op === 'sub' ? 'tts' : 'tt', [['self', 'self', 't', 0], ['other', 'other', 't', 0], ...(op === 'add' || op === 'sub' ? [['alpha', 'alpha', 's', 3, 1] as const] : [])], 't', 0];
   return callOp(`Tensor.${op}`, [schema], t, [value]) as Tensor;
 }
+
+/** Python's `torch.typename` of a tensor: `torch.FloatTensor`, `torch.cuda.LongTensor`. */
+const TENSOR_TYPE_NAMES: Record<string, string> = {
+  float32: 'Float', float64: 'Double', float16: 'Half', bfloat16: 'BFloat16', int8: 'Char',
+  int16: 'Short', int32: 'Int', int64: 'Long', uint8: 'Byte', bool: 'Bool',
+};
 
 function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;

@@ -19,6 +19,18 @@ export function checkInt(op: string, name: string, value: unknown): number {
   throw argumentError(`${op}(): argument '${name}' must be an integer, got ${describe(value)}`);
 }
 
+/**
+ * A `dim` given positionally or as Python's keyword (`torch.cat(ts, { dim: 1 })`):
+ * the integer, `fallback` when neither says one.
+ */
+export function dimArg(op: string, value: unknown, fallback?: number): number {
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const dim = (value as { dim?: unknown }).dim;
+    return dim === undefined && fallback !== undefined ? fallback : checkInt(op, 'dim', dim);
+  }
+  return checkInt(op, 'dim', value);
+}
+
 /** `checkInt` for an optional argument (undefined or null pass through as undefined). */
 export function checkOptionalInt(op: string, name: string, value: unknown): number | undefined {
   return value === undefined || value === null ? undefined : checkInt(op, name, value);

@@ -49,8 +49,11 @@ export class Tanh extends Module {
 }
 
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+  /** `new nn.Softmax(1)` or, as Python's keyword, `new nn.Softmax({ dim: 1 })`. */
+  constructor(dim: number | { dim: number }) {
     super();
+    this.dim = typeof dim === 'object' && dim !== null ? dim.dim : dim;
   }
   override forward(input: Tensor): Tensor {
     return F.softmax(input, this.dim);
@@ -64,8 +67,10 @@ export class Softmax extends Module {
 }
 
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+  constructor(dim: number | { dim: number }) {
     super();
+    this.dim = typeof dim === 'object' && dim !== null ? dim.dim : dim;
   }
   override forward(input: Tensor): Tensor {
     return F.logSoftmax(input, this.dim);

@@ -291,12 +291,6 @@ export class ModuleDict<T extends Module = Module> extends Module {
   }
 }
 
-/** Python's `torch.typename` of a tensor: `torch.FloatTensor`, `torch.cuda.LongTensor`. */
-const TENSOR_TYPE_NAMES: Record<string, string> = {
-  float32: 'Float', float64: 'Double', float16: 'Half', bfloat16: 'BFloat16', int8: 'Char',
-  int16: 'Short', int32: 'Int', int64: 'Long', uint8: 'Byte', bool: 'Bool',
-};
-
 /** One line of ParameterList's and ParameterDict's repr. */
 function parameterLine(key: string, p: Parameter, typeName: string): string {
   const size = p.shape.join('x');
@@ -457,7 +451,7 @@ export class ParameterDict extends Module {
 
   override extraRepr(): string {
     return this.items().map(([k, p]) => {
-      const typeName = `torch.${p.device.type === 'cuda' ? 'cuda.' : ''}${TENSOR_TYPE_NAMES[p.dtype.name] ?? p.dtype.name}Tensor`;
+      const typeName = p.type();
       return parameterLine(k, p, typeName);
     }).join('\n');
   }

@@ -16,7 +16,7 @@ export interface OptimizerStateDict {
   paramGroups: Record<string, unknown>[];
 }
 
-export abstract class Optimizer<H extends { lr: number }> {
+export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
   readonly defaults: H;
   readonly paramGroups: (H & { params: Parameter[] })[] = [];
   /** @internal one native optimizer per group. */

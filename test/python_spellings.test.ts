@@ -1,0 +1,45 @@
+// Python spellings a ported program uses: t.T, t.type(), dims as keywords
+// ({ dim: 1 }), nn.Softmax({ dim }), and the optimizer type without a parameter.
+import { describe, expect, it } from 'vitest';
+import * as torch from '../ts/index';
+import { nn, optim } from '../ts/index';
+import { thrownTorchError } from './helpers/errors';
+
+describe('Python spellings', () => {
+  const x = torch.arange(24, { dtype: torch.float32 }).reshape([2, 3, 4]);
+
+  it('t.T reverses the dims (a view), as Python; a matrix gets t()', () => {
+    expect(x.T.shape).toEqual([4, 3, 2]);
+    expect(x.T.index(3, 2, 1).item()).toBe(x.index(1, 2, 3).item());
+    const m = x.index(0);
+    expect(m.T.tolist()).toEqual(m.t().tolist());
+    expect(torch.tensor(5).T.item()).toBe(5);
+  });
+
+  it("t.type() names the tensor type as Python's torch.typename; t.type(dtype) converts", () => {
+    expect(x.type()).toBe('torch.FloatTensor');
+    expect(torch.tensor([1, 2]).type()).toBe('torch.LongTensor');
+    expect(torch.tensor([true]).type()).toBe('torch.BoolTensor');
+    const d = x.type(torch.float64);
+    expect(d.dtype.name).toBe('float64');
+    expect(d.tolist()).toEqual(x.tolist());
+  });
+
+  it('dims given as keywords equal the positional form', () => {
+    expect(torch.cat([x, x], { dim: 1 }).tolist()).toEqual(torch.cat([x, x], 1).tolist());
+    expect(torch.stack([x, x], { dim: 2 }).shape).toEqual(torch.stack([x, x], 2).shape);
+    expect(torch.argmax(x, { dim: 1 }).tolist()).toEqual(torch.argmax(x, 1).tolist());
+    expect(x.argmin({ dim: 2, keepdim: true }).tolist()).toEqual(x.argmin(2, { keepdim: true }).tolist());
+    expect(x.softmax({ dim: 1 }).tolist()).toEqual(x.softmax(1).tolist());
+    expect(torch.logSoftmax(x, { dim: 0, dtype: torch.float64 }).dtype.name).toBe('float64');
+    expect(new nn.Softmax({ dim: 1 })(x).tolist()).toEqual(new nn.Softmax(1)(x).tolist());
+    expect(new nn.LogSoftmax({ dim: 1 }).dim).toBe(1);
+    expect(thrownTorchError(() => x.softmax({} as { dim: number })).message).toBe("softmax(): argument 'dim' must be an integer, got undefined");
+  });
+
+  it('optim.Optimizer needs no type argument', () => {
+    const model = new nn.Linear(2, 1);
+    const opt: optim.Optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+    expect(opt.paramGroups[0]!.lr).toBe(0.1);
+  });
+});
