@@ -9,7 +9,7 @@ import { argumentError } from './errors';
 import { formatTensor, type ReprDType } from './tensor_str';
 import { parseIndex, type IndexItem } from './indexing';
 import { callOp, type Overload } from './generated/call';
-import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe, dimArg } from './validate';
+import { checkBool, checkInt, checkNumber, checkOptionalBool, checkOptionalInt, checkOptions, describe, dimArg, isOptionsObject } from './validate';
 import { gradFnOf, type Node } from './autograd/graph';
 import { registerTensorHook, type RemovableHandle } from './autograd/hooks';
 import type { TensorHook } from './autograd/callbacks';
@@ -333,11 +333,11 @@ export class Tensor {
 
   /** `t.softmax(dim)`, or with Python's keywords `t.softmax({ dim: 1, dtype })`. */
   softmax(dim: number | { dim: number; dtype?: DTypeLike }, opts: { dtype?: DTypeLike } = {}): Tensor {
-    const dtype = typeof dim === 'object' && dim !== null ? dim.dtype : opts.dtype;
+    const dtype = isOptionsObject(dim) ? dim.dtype : opts.dtype;
     return new Tensor(native.softmax(this._n, dimArg('softmax', dim), dtypeName(dtype)));
   }
   logSoftmax(dim: number | { dim: number; dtype?: DTypeLike }, opts: { dtype?: DTypeLike } = {}): Tensor {
-    const dtype = typeof dim === 'object' && dim !== null ? dim.dtype : opts.dtype;
+    const dtype = isOptionsObject(dim) ? dim.dtype : opts.dtype;
     return new Tensor(native.logSoftmax(this._n, dimArg('log_softmax', dim), dtypeName(dtype)));
   }
 
@@ -379,12 +379,12 @@ export class Tensor {
 
   /** `t.argmax(dim, { keepdim })`, or with Python's keywords `t.argmax({ dim: 1, keepdim })`. */
   argmax(dim?: number | null | { dim?: number | null; keepdim?: boolean }, opts: { keepdim?: boolean } = {}): Tensor {
-    if (typeof dim === 'object' && dim !== null) [dim, opts] = [dim.dim, { keepdim: dim.keepdim }];
+    if (isOptionsObject(dim)) [dim, opts] = [dim.dim, { keepdim: dim.keepdim }];
     opts = checkOptions('argmax', opts);
     return new Tensor(native.argmax(this._n, checkOptionalInt('argmax', 'dim', dim), checkOptionalBool('argmax', 'keepdim', opts.keepdim)));
   }
   argmin(dim?: number | null | { dim?: number | null; keepdim?: boolean }, opts: { keepdim?: boolean } = {}): Tensor {
-    if (typeof dim === 'object' && dim !== null) [dim, opts] = [dim.dim, { keepdim: dim.keepdim }];
+    if (isOptionsObject(dim)) [dim, opts] = [dim.dim, { keepdim: dim.keepdim }];
     opts = checkOptions('argmin', opts);
     return new Tensor(native.argmin(this._n, checkOptionalInt('argmin', 'dim', dim), checkOptionalBool('argmin', 'keepdim', opts.keepdim)));
   }

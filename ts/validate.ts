@@ -19,12 +19,17 @@ export function checkInt(op: string, name: string, value: unknown): number {
   throw argumentError(`${op}(): argument '${name}' must be an integer, got ${describe(value)}`);
 }
 
+/** A plain `{ … }` object: Python's keyword arguments (an array or a class instance is not). */
+export function isOptionsObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+}
+
 /**
  * A `dim` given positionally or as Python's keyword (`torch.cat(ts, { dim: 1 })`):
  * the integer, `fallback` when neither says one.
  */
 export function dimArg(op: string, value: unknown, fallback?: number): number {
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (isOptionsObject(value)) {
     const dim = (value as { dim?: unknown }).dim;
     return dim === undefined && fallback !== undefined ? fallback : checkInt(op, 'dim', dim);
   }

@@ -372,8 +372,8 @@ function touch(r: unknown, depth = 0): void {
   else if (r instanceof Map) for (const x of [...r.values()].slice(0, 4)) touch(x, depth + 1);
 }
 
-const SCALAR_BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'remainder', 'eq', 'ne', 'gt', 'lt', 'ge', 'le'];
-const TENSOR_BINARY = ['maximum', 'minimum', 'logicalAnd', 'logicalOr', 'matmul', 'mm', 'equal', 'allclose', 'copy_', 'add_', 'maskedSelect', 'index'];
+const SCALAR_BINARY = ['add', 'sub', 'mul', 'div', 'add_', 'pow', 'remainder', 'eq', 'ne', 'gt', 'lt', 'ge', 'le'];
+const TENSOR_BINARY = ['maximum', 'minimum', 'logicalAnd', 'logicalOr', 'matmul', 'mm', 'equal', 'allclose', 'copy_', 'maskedSelect', 'index'];
 const UNARY = [
   'neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'sin', 'cos', 'relu', 'sigmoid', 'tanh',
   'isnan', 'isfinite', 'nonzero', 'logicalNot', 't', 'contiguous', 'clone', 'detach', 'float', 'double', 'half', 'long', 'int', 'bool', 'cpu',

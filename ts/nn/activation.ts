@@ -11,7 +11,7 @@ import { pyFloat } from './python_format';
 import { empty } from '../creation';
 import type { DTypeLike } from '../dtype';
 import type { DeviceLike } from '../device';
-import { checkNumber, checkOptionalBool, checkOptions, describe } from '../validate';
+import { checkNumber, checkOptionalBool, checkOptions, describe, isOptionsObject } from '../validate';
 import { Linear } from './linear';
 import { Parameter } from './parameter';
 import { constant_, xavierNormal_, xavierUniform_ } from './init';
@@ -53,7 +53,7 @@ export class Softmax extends Module {
   /** `new nn.Softmax(1)` or, as Python's keyword, `new nn.Softmax({ dim: 1 })`. */
   constructor(dim: number | { dim: number }) {
     super();
-    this.dim = typeof dim === 'object' && dim !== null ? dim.dim : dim;
+    this.dim = isOptionsObject(dim) ? dim.dim : dim;
   }
   override forward(input: Tensor): Tensor {
     return F.softmax(input, this.dim);
@@ -70,7 +70,7 @@ export class LogSoftmax extends Module {
   readonly dim: number;
   constructor(dim: number | { dim: number }) {
     super();
-    this.dim = typeof dim === 'object' && dim !== null ? dim.dim : dim;
+    this.dim = isOptionsObject(dim) ? dim.dim : dim;
   }
   override forward(input: Tensor): Tensor {
     return F.logSoftmax(input, this.dim);

@@ -9,6 +9,7 @@
 // failed". So loading sets the variable (unless the user set it), and a run
 // routes what the library writes to std::cerr on its own thread into the
 // error it returns.
+#include "guard.h"
 #include <ATen/ATen.h>
 #include <ATen/DynamicLibrary.h>
 #include <torch/csrc/inductor/aoti_package/model_package_loader.h>
@@ -26,11 +27,7 @@
 using torch::inductor::AOTIModelPackageLoader;
 
 namespace {
-char *copy_text(const std::string &what) {
-  char *copy = static_cast<char *>(std::malloc(what.size() + 1));
-  if (copy) std::memcpy(copy, what.c_str(), what.size() + 1);
-  return copy;
-}
+using torchts::copy_text;
 
 // What this thread's run captured from std::cerr (null: not capturing).
 thread_local std::string *captured = nullptr;

@@ -5,6 +5,7 @@
 // run_backward (grad and backward with inputs), and InferenceMode guards.
 // Each extern "C" call catches C++ exceptions and returns their text
 // (malloc'ed, freed by the caller) or null, like shim.cpp.
+#include "guard.h"
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/custom_function.h>
@@ -34,22 +35,8 @@ using torch::autograd::variable_list;
 using torch::autograd::VariableInfo;
 
 namespace {
-char *copy_text(const char *what) {
-  char *copy = static_cast<char *>(std::malloc(std::strlen(what) + 1));
-  if (copy) std::strcpy(copy, what);
-  return copy;
-}
-
-template <typename F> char *guard(F &&f) {
-  try {
-    f();
-    return nullptr;
-  } catch (const std::exception &e) {
-    return copy_text(e.what());
-  } catch (...) {
-    return copy_text("unknown C++ exception");
-  }
-}
+using torchts::copy_text;
+using torchts::guard;
 
 // The host's callback: kind 0 runs a custom Function's backward (values are
 // the output gradients), kind 1 a tensor's hooks (values is the gradient).

@@ -6,6 +6,7 @@
 // mirrors the layout); results leave as a flat tagged array in which a list
 // is a header entry followed by its items. Every call catches C++ exceptions
 // and returns their text (malloc'ed, freed by the caller) or null.
+#include "guard.h"
 #include <ATen/ATen.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
@@ -16,22 +17,8 @@
 #include <vector>
 
 namespace {
-char *error_text(const char *what) {
-  char *copy = static_cast<char *>(std::malloc(std::strlen(what) + 1));
-  if (copy) std::strcpy(copy, what);
-  return copy;
-}
-
-template <typename F> char *guard(F &&f) {
-  try {
-    f();
-    return nullptr;
-  } catch (const std::exception &e) {
-    return error_text(e.what());
-  } catch (...) {
-    return error_text("unknown C++ exception");
-  }
-}
+using torchts::copy_text;
+using torchts::guard;
 
 // Argument tags (keep in step with `ArgTag` in dispatch.rs).
 enum Tag : int32_t {
@@ -95,7 +82,7 @@ char *tts_op_find(const char *name, const char *overload, void **out) {
 char *tts_op_schema(void *op, char **out) {
   return guard([&] {
     std::string text = c10::toString(static_cast<c10::OperatorHandle *>(op)->schema());
-    *out = error_text(text.c_str());
+    *out = copy_text(text.c_str());
   });
 }
 

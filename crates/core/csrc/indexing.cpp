@@ -3,6 +3,7 @@
 // slices, None, Ellipsis, booleans and index tensors in any mix, with
 // PyTorch's rules for where advanced-indexed dims go. Each call catches C++
 // exceptions and returns their text (malloc'ed, freed by the caller) or null.
+#include "guard.h"
 #include <ATen/ATen.h>
 #include <ATen/TensorIndexing.h>
 
@@ -12,22 +13,8 @@
 #include <vector>
 
 namespace {
-char *error_text(const char *what) {
-  char *copy = static_cast<char *>(std::malloc(std::strlen(what) + 1));
-  if (copy) std::strcpy(copy, what);
-  return copy;
-}
-
-template <typename F> char *guard(F &&f) {
-  try {
-    f();
-    return nullptr;
-  } catch (const std::exception &e) {
-    return error_text(e.what());
-  } catch (...) {
-    return error_text("unknown C++ exception");
-  }
-}
+using torchts::copy_text;
+using torchts::guard;
 
 // Kinds, as crates/core/src/indexing.rs encodes them; a slice bound of
 // INT64_MIN is None (Python's omitted start/stop).

@@ -7,6 +7,7 @@
 // on unchanged, so libtorch's own schema check names the argument and type.
 // Each call catches C++ exceptions and returns their text (malloc'ed, freed by
 // the caller) or null, as csrc/shim.cpp does.
+#include "guard.h"
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
@@ -20,24 +21,8 @@
 using torch::jit::IValue;
 
 namespace {
-char *copy_text(const std::string &what) {
-  char *copy = static_cast<char *>(std::malloc(what.size() + 1));
-  if (copy) std::memcpy(copy, what.c_str(), what.size() + 1);
-  return copy;
-}
-
-template <typename F> char *guard(F &&f) {
-  try {
-    f();
-    return nullptr;
-  } catch (const c10::Error &e) {
-    return copy_text(e.what());
-  } catch (const std::exception &e) {
-    return copy_text(e.what());
-  } catch (...) {
-    return copy_text("unknown C++ exception");
-  }
-}
+using torchts::copy_text;
+using torchts::guard;
 
 IValue take(IValue *v) {
   IValue out = std::move(*v);

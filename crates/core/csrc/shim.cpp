@@ -2,6 +2,7 @@
 // libtorch's C++ API like torch-sys's own shim: generators passed to random
 // ops, `t.grad = None`, and the autograd node's name. Each call catches C++
 // exceptions and returns their text (malloc'ed, freed by the caller) or null.
+#include "guard.h"
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/variable.h>
@@ -11,22 +12,8 @@
 #include <cstring>
 
 namespace {
-char *error_text(const char *what) {
-  char *copy = static_cast<char *>(std::malloc(std::strlen(what) + 1));
-  if (copy) std::strcpy(copy, what);
-  return copy;
-}
-
-template <typename F> char *guard(F &&f) {
-  try {
-    f();
-    return nullptr;
-  } catch (const std::exception &e) {
-    return error_text(e.what());
-  } catch (...) {
-    return error_text("unknown C++ exception");
-  }
-}
+using torchts::copy_text;
+using torchts::guard;
 
 at::TensorOptions options(int kind, int device) {
   auto o = at::TensorOptions().dtype(static_cast<at::ScalarType>(kind));
@@ -115,7 +102,7 @@ char *tts_set_grad_to_none(at::Tensor *t) {
 char *tts_grad_fn_name(at::Tensor *t, char **out) {
   return guard([&] {
     auto node = torch::autograd::impl::grad_fn_unsafe(*t);
-    *out = node ? error_text(node->name().c_str()) : nullptr;
+    *out = node ? copy_text(node->name().c_str()) : nullptr;
   });
 }
 

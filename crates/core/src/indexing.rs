@@ -1,7 +1,7 @@
 //! Python's indexing, `t[...]` and `t[...] = v`, through libtorch's
 //! at::indexing (csrc/indexing.cpp): PyTorch's own rules for every mix of
 //! integers, slices, None, Ellipsis, booleans and index tensors.
-use crate::shim::take_string;
+use crate::shim::check;
 use crate::{Error, Result};
 use std::ffi::{c_char, c_int};
 use tch::Tensor;
@@ -75,14 +75,6 @@ fn encode(indices: &[TensorIndex]) -> Encoded {
         e.tensors.push(tensor);
     }
     e
-}
-
-fn check(error: *mut c_char) -> Result<()> {
-    if error.is_null() {
-        return Ok(());
-    }
-    let text = unsafe { take_string(error) };
-    Err(tch::TchError::Torch(text).into())
 }
 
 fn check_slices(indices: &[TensorIndex]) -> Result<()> {
