@@ -63,7 +63,7 @@ const x = t(fx.inputs.x), y = t(fx.inputs.y);
 summary.metadata = pkg.metadata();
 const outs = pkg.run(x, y);
 summary.outputs = outs.map(out);
-summary.forwardEqualsRun = JSON.stringify(pkg.forward(x, y).map(out)) === JSON.stringify(summary.outputs);
+summary.forwardEqualsRun = JSON.stringify(pkg.forward(x, y).map(out)) === JSON.stringify(summary.outputs) && JSON.stringify(pkg(x, y).map(out)) === JSON.stringify(summary.outputs);
 summary.asyncOutputs = (await Promise.all(Array.from({ length: 16 }, () => pkg.runAsync(x, y)))).map((o) => o.map(out));
 summary.errors.count = message(() => pkg.run(x));
 summary.errors.dtype = message(() => pkg.run(x.double(), y));

@@ -83,6 +83,8 @@ describe.skipIf(!!reference.skip)(titleFor('torch.jit.load runs Python\'s TorchS
     for (const [name, t] of m.stateDict()) expectTensorBits(t, fx.state_dict_after_train[name]!, name);
     expect(m.train().training).toBe(true);
     expectTensorBits(asTensor(mlp().eval().forward(x)), fx.forward_eval, 'forward (eval, fresh module)');
+    // Called like Python's module(x): the same forward.
+    expectTensorBits(asTensor(mlp().eval()(x)), fx.forward_eval, 'm(x) (eval, fresh module)');
     expect(m.methodNames().sort()).toEqual(fx.methods);
     expect(String(m)).toBe(fx.repr);
   });

@@ -2,6 +2,7 @@
 // AOTInductor compiled ahead of time into a .pt2 (a zip holding a shared
 // library and its weights), run by libtorch's AOTIModelPackageLoader.
 import { Tensor } from '../tensor';
+import { CallableInstance } from '../callable';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
 import type { NativeAotiPackage } from '../../native/index';
@@ -13,13 +14,25 @@ function handles(op: string, inputs: Tensor[]) {
   });
 }
 
-export class AOTIPackage {
+// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- the call signature is real: CallableInstance makes it a function (ts/callable.ts)
+export interface AOTIPackage {
+  /** Python's `package(x)`: runs the model (`run`). */
+  (...inputs: Tensor[]): Tensor[];
+}
+
+export class AOTIPackage extends CallableInstance {
   /** @internal */
   readonly _native: NativeAotiPackage;
 
   /** @internal use torch.export.loadPackage. */
   constructor(handle: NativeAotiPackage) {
+    super();
     this._native = handle;
+  }
+
+  /** What `pkg(x)` runs: `run`. */
+  call(...inputs: Tensor[]): Tensor[] {
+    return this.run(...inputs);
   }
 
   /**

@@ -3,6 +3,7 @@
 // TorchScript interpreter. Its methods are the module's own (forward and the
 // @torch.jit.export ones); its parameters and buffers live in the module.
 import { Tensor } from '../tensor';
+import { CallableInstance } from '../callable';
 import { argumentError } from '../errors';
 import { isGradEnabled } from '../autograd';
 import { deviceString, type DeviceLike } from '../device';
@@ -11,13 +12,25 @@ import type { NativeScriptModule } from '../../native/index';
 import type { NativeTensor } from '../native';
 import { fromJitValue, toJitArg, type ScriptResult, type ScriptValue } from './ivalue';
 
-export class ScriptModule {
+// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- the call signature is real: CallableInstance makes it a function (ts/callable.ts)
+export interface ScriptModule {
+  /** Python's `module(x)`: runs `forward`. */
+  (...inputs: ScriptValue[]): ScriptResult;
+}
+
+export class ScriptModule extends CallableInstance {
   /** @internal */
   readonly _native: NativeScriptModule;
 
   /** @internal use torch.jit.load. */
   constructor(handle: NativeScriptModule) {
+    super();
     this._native = handle;
+  }
+
+  /** What `m(x)` runs: `forward` (TorchScript modules have no hooks). */
+  call(...inputs: ScriptValue[]): ScriptResult {
+    return this.forward(...inputs);
   }
 
   /** True in training mode (what `self.training` reads inside the module). */
@@ -109,7 +122,7 @@ export class ScriptModule {
   }
 
   /** Python's repr: `RecursiveScriptModule(original_name=...)` and the submodules. */
-  toString(): string {
+  override toString(): string {
     return this._native.repr();
   }
 }

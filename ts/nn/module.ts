@@ -11,6 +11,7 @@ import { native, type LayerSpec, type NativeTensor } from '../native';
 import { cat } from '../ops';
 import { startBackgroundTask } from '../background';
 import { checkOptionalBool, checkOptions, describe } from '../validate';
+import { CallableInstance, callableObject } from '../callable';
 import { HookList, type ForwardHook, type ForwardPreHook, type HookOptions, type RemovableHandle } from './hooks';
 
 export type StateDict = Map<string, Tensor>;
@@ -40,26 +41,9 @@ export interface ForwardAsyncOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Python calls a module: `model(x)`. A class instance cannot be called in
- * JavaScript, so each module is a function whose prototype is its class's;
- * fields, methods and `instanceof` work as on any instance. Module extends
- * this so that its own fields are initialised on that function.
- */
-class CallableInstance {
-  constructor() {
-    return moduleFunction(new.target.prototype);
-  }
-}
-
-/** @internal A callable module object with `prototype` and no fields yet (construction and deep copies fill them). */
+/** @internal A callable module object with `prototype` and no fields yet (deep copies fill them). */
 export function moduleFunction(prototype: object): Module {
-  const module = (...args: unknown[]): unknown => Reflect.apply(module.call, module, args);
-  // A function's own `length` and `name` would shadow a subclass's (ModuleList's length).
-  Reflect.deleteProperty(module, 'length');
-  Reflect.deleteProperty(module, 'name');
-  Object.setPrototypeOf(module, prototype);
-  return module as unknown as Module;
+  return callableObject(prototype) as Module;
 }
 
 /**
@@ -76,7 +60,7 @@ export function moduleFunction(prototype: object): Module {
  * const model = new CircleModelV0();
  * const logits = model(x); // Python's model(x): hooks, then forward
  */
-// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- the call signature is real: CallableInstance makes every module a function
+// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- the call signature is real: CallableInstance makes every module a function (ts/callable.ts)
 export interface Module {
   /** Python's `module(x)`: runs the forward pre-hooks, `forward` and the forward hooks (see `call`). */
   (...args: Parameters<this['forward']>): ReturnType<this['forward']>;
