@@ -5,7 +5,7 @@
 // every chunk uses its own seed. Violations are grouped instead of stopping
 // the run.
 //
-//   node scripts/fuzz-long.mjs [--cases 1000000] [--chunk 50000] [--jobs 1] [--seed N] [--json FILE]
+//   node scripts/fuzz-long.mjs [--cases 1000000] [--chunk 50000] [--jobs 1] [--seed N] [--json FILE] [--only OP,OP]
 //
 // Prints a line per chunk and a final summary (cases tried, returned, thrown,
 // crashes, hangs, known-bug violations by class, new violation groups).
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
-  options: { cases: { type: 'string' }, chunk: { type: 'string' }, jobs: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' } },
+  options: { cases: { type: 'string' }, chunk: { type: 'string' }, jobs: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, only: { type: 'string' } },
 });
 const arg = (name, dflt) => args[name] ?? dflt;
 const CASES = Number(arg('cases', 1_000_000));
@@ -39,7 +39,8 @@ function runChunk(index, runs) {
   const progress = path.join(dir, `progress-${index}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [child, '--runs', String(runs), '--seed', String(seed), '--keep-going', '--progress', progress], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    const only = args.only ? ['--only', args.only] : [];
+    const p = spawn(process.execPath, [child, '--runs', String(runs), '--seed', String(seed), '--keep-going', '--progress', progress, ...only], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out = (out + d).slice(-5_000_000)));

@@ -22,6 +22,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { zipSync } from 'fflate';
 import * as torchModule from '../../ts/index';
+import { generatedMethods } from '../../ts/generated/methods';
 import { messageProblem } from './messages';
 
 // The fuzzer passes wrong types on purpose, so it talks to the API untyped.
@@ -581,6 +582,20 @@ const OPS: Record<string, OpDef> = {
     call: (data, shape, opts) => torch.fromTypedArray(data, shape, opts),
   },
 
+  // ---- the generated surface (ts/generated: every ATen op as a Tensor method)
+  // Random tensors, numbers, sizes, options and junk: many calls are valid,
+  // so every outcome is allowed except a crash or a message that is not one
+  // line (PyTorch's own argument checks and libtorch's errors word the rest).
+  generated: {
+    args: fc.tuple(
+      anyTensor,
+      fc.constantFrom(...generatedMethods),
+      fc.array(fc.oneof(anyTensor, floatArg, dimArg, sizeList, dtypeArg, notTensor, fc.constant(null)), { maxLength: 4 }),
+    ),
+    call: (a, op, rest) => a[op](...rest),
+    lenient: () => true,
+    weight: 4,
+  },
   // ---- tensor methods ------------------------------------------------------
   scalarBinary: {
     args: fc.tuple(anyTensor, fc.constantFrom(...SCALAR_BINARY), fc.oneof({ arbitrary: anyTensor, weight: 4 }, { arbitrary: floatArg, weight: 4 }, { arbitrary: notTensor, weight: 1 })),
@@ -1127,12 +1142,19 @@ export interface Scenario {
   tidy: boolean;
 }
 
-export const scenarioArb: fc.Arbitrary<Scenario> = fc.oneof(
-  ...Object.entries(OPS).map(([op, def]) => ({
-    weight: def.weight ?? 1,
-    arbitrary: fc.record({ op: fc.constant(op), args: def.args, seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }), tidy: fc.boolean() }),
-  })),
-);
+/** Scenarios of the given ops (all of them by default), each op as often as its weight says. */
+export function scenarioArbOf(ops: readonly string[] = Object.keys(OPS)): fc.Arbitrary<Scenario> {
+  const unknown = ops.filter((op) => !(op in OPS));
+  if (unknown.length > 0) throw new Error(`unknown fuzz ops: ${unknown.join(', ')} (known: ${Object.keys(OPS).join(', ')})`);
+  return fc.oneof(
+    ...ops.map((op) => ({
+      weight: OPS[op]!.weight ?? 1,
+      arbitrary: fc.record({ op: fc.constant(op), args: OPS[op]!.args, seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }), tidy: fc.boolean() }),
+    })),
+  );
+}
+
+export const scenarioArb: fc.Arbitrary<Scenario> = scenarioArbOf();
 
 export type Outcome =
   | { kind: 'returned'; reasons: string[] }

@@ -2,7 +2,7 @@
 // and run with plain `node`): a native abort kills only this process, and the
 // parent reads which case was running from the progress file.
 //
-//   node fuzz-child.mjs --runs 10000 --seed 42 [--progress FILE] [--messages] [--keep-going]
+//   node fuzz-child.mjs --runs 10000 --seed 42 [--progress FILE] [--messages] [--keep-going] [--only OP,OP]
 //
 // By default the first new violation stops the run and fast-check shrinks it;
 // with --keep-going every case runs and new violations are grouped (rule, op,
@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import * as torch from '../../ts/index';
-import { describeScenario, emptyCounts, record, runScenario, scenarioArb, type Violation } from './fuzz-cases';
+import { describeScenario, emptyCounts, record, runScenario, scenarioArbOf, type Violation } from './fuzz-cases';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,6 +23,8 @@ const seed = Number(flag('seed') ?? Date.now() % 2 ** 31);
 const progressPath = flag('progress');
 const collectMessages = process.argv.includes('--messages');
 const keepGoing = process.argv.includes('--keep-going');
+// --only generated,tensorBinary: a campaign on some ops (all by default).
+const only = flag('only');
 const groups: Record<string, { count: number; example: string }> = {};
 
 // Progress: one fixed-size record rewritten in place before each case (one
@@ -44,7 +46,7 @@ let index = 0;
 let firstViolation: { violation: Violation; scenario: string } | null = null;
 
 const details = fc.check(
-  fc.property(scenarioArb, (s) => {
+  fc.property(scenarioArbOf(only?.split(',')), (s) => {
     const n = index++;
     progress(n, describeScenario(s));
     const t0 = performance.now();
