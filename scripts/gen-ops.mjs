@@ -286,7 +286,7 @@ const handMethods = tensorMembers();
 const TS = {
   t: 'Tensor', a: 'Tensor', i: 'number', f: 'number', b: 'boolean', s: 'number | boolean', l: 'number[]', d: 'number[]',
   n: 'boolean[]', v: 'Tensor[]', w: '(Tensor | null)[]', y: 'DTypeLike', o: "'strided'", e: 'DeviceLike',
-  m: "'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d'", c: 'string', g: 'null',
+  m: "'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d'", c: 'string', g: 'Generator | null',
 };
 // Python's argument parser takes a number for these ops' Tensor parameters
 // (ts/generated/call.ts NUMBERS_AS_TENSORS says the same at run time).
@@ -320,7 +320,7 @@ function signatures(ov, method) {
   // Python allows a required parameter after a defaulted one only as keyword; keep the order.
   const firstDefault = params.findIndex((p) => !(p.flags & 1) && p.flags & 2);
   const lateRequired = firstDefault >= 0 && params.slice(firstDefault).some((p) => !(p.flags & 1) && !(p.flags & 2));
-  const optionProps = params.filter((p) => (p.flags & 2 || p.flags & 1) && p.kind !== 'g')
+  const optionProps = params.filter((p) => p.flags & 2 || p.flags & 1)
     .map((p) => `${camel(p.name)}${p.flags & 2 ? '?' : ''}: ${tsType(p)}`);
   if (ov.factory) optionProps.push('requiresGrad?: boolean');
   const hasRequiredOption = params.some((p) => p.flags & 1 && !(p.flags & 2));
@@ -368,6 +368,7 @@ let fnOut = `${HEADER}/* eslint-disable */
 import type { Tensor } from '../tensor';
 import type { DTypeLike } from '../dtype';
 import type { DeviceLike } from '../device';
+import type { Generator } from '../generator';
 import { callOp, type Overload } from './call';
 import './methods';
 `;
@@ -398,6 +399,7 @@ let mOut = `${HEADER}/* eslint-disable */
 import { Tensor } from '../tensor';
 import type { DTypeLike } from '../dtype';
 import type { DeviceLike } from '../device';
+import type { Generator } from '../generator';
 import { callOp, type Overload } from './call';
 `;
 const methodName = (name) => camel(name) + (name.endsWith('_') && !camel(name).endsWith('_') ? '_' : '');
@@ -472,8 +474,8 @@ generated \`torch.*\` function or \`Tensor\` method (or is hand-written under th
 Calling convention: required arguments are positional; defaulted and keyword-only ones go
 into one trailing options object with camelCase names (\`torch.topk(x, 2, { dim: 0, largest: false })\`),
 or positionally in schema order (\`torch.topk(x, 2, 0)\`). Tuples come back as arrays. A JS number
-passed as a \`Scalar\` is an int when it is integral, else a float. \`Generator\` arguments are not
-exposed yet (the global generator is used).
+passed as a \`Scalar\` is an int when it is integral, else a float. A random op takes a
+\`torch.Generator\` in its options (\`torch.bernoulli(p, { generator })\`); without one it draws from the global generator.
 
 ## Python-level wrappers
 

@@ -214,10 +214,16 @@ fn convert(env: sys::napi_env, kind: u8, v: sys::napi_value) -> Result<Arg<'stat
         }
         b'm' => Arg::MemoryFormat(int(env, v)?),
         b'c' => Arg::Str(unsafe { String::from_napi_value(env, v)? }),
+        // A Generator parameter is `Generator?` in every schema: null is None.
+        b'g' if is_none(env, v) => Arg::None,
         b'g' => {
-            return Err(invalid(
-                "generator arguments are not supported by generated ops yet",
-            ))
+            let instance = unsafe {
+                ClassInstance::<crate::generator::NativeGenerator>::from_napi_value(env, v)?
+            };
+            let g: *const crate::generator::NativeGenerator = &*instance;
+            // SAFETY: the JS Generator is an argument of this call, so it
+            // outlives it, as argument tensors do (see `tensor_ref`).
+            Arg::Generator(unsafe { &(*g).inner })
         }
         _ => {
             return Err(invalid(format!(

@@ -8,6 +8,7 @@ import { native, type NativeTensor } from '../native';
 import { Tensor } from '../tensor';
 import { DType, dtypeName, type DTypeName } from '../dtype';
 import { Device } from '../device';
+import { Generator } from '../generator';
 import { argumentError } from '../errors';
 import { describe } from '../validate';
 
@@ -150,6 +151,8 @@ function convert(value: unknown, kind: string, flags: number, numbersAsTensors =
       return typeof value === 'string' && value in MEMORY_FORMATS ? MEMORY_FORMATS[value] : new Mismatch('');
     case 'c':
       return typeof value === 'string' ? value : new Mismatch('');
+    case 'g':
+      return value instanceof Generator ? value._g : new Mismatch('');
     default:
       return new Mismatch('');
   }

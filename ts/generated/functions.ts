@@ -4,6 +4,7 @@
 import type { Tensor } from '../tensor';
 import type { DTypeLike } from '../dtype';
 import type { DeviceLike } from '../device';
+import type { Generator } from '../generator';
 import { callOp, type Overload } from './call';
 import './methods';
 
@@ -652,9 +653,9 @@ const bernoulli$: readonly Overload[] = [
   ["aten::bernoulli", "p", "tfg", [["self", "self", "t", 0], ["p", "p", "f", 0], ["generator", "generator", "g", 3, null]], "t", 0]
 ];
 /** Draws binary random numbers (0 or 1) from a Bernoulli distribution. */
-export function bernoulli(input: Tensor): Tensor;
+export function bernoulli(input: Tensor, options?: { generator?: Generator | null }): Tensor;
 /** Draws binary random numbers (0 or 1) from a Bernoulli distribution. */
-export function bernoulli(input: Tensor, p: number): Tensor;
+export function bernoulli(input: Tensor, p: number, options?: { generator?: Generator | null }): Tensor;
 export function bernoulli(...args: unknown[]): unknown {
   return callOp('torch.bernoulli', bernoulli$, undefined, args);
 }
@@ -696,7 +697,7 @@ const binomial$: readonly Overload[] = [
   ["aten::binomial", "", "ttg", [["count", "count", "t", 0], ["prob", "prob", "t", 0], ["generator", "generator", "g", 2, null]], "t", 0]
 ];
 /** `torch.binomial` (schema: `binomial(Tensor count, Tensor prob, Generator? generator=None) -> Tensor`). */
-export function binomial(count: Tensor, prob: Tensor): Tensor;
+export function binomial(count: Tensor, prob: Tensor, options?: { generator?: Generator | null }): Tensor;
 export function binomial(...args: unknown[]): unknown {
   return callOp('torch.binomial', binomial$, undefined, args);
 }
@@ -3717,15 +3718,15 @@ const normal$: readonly Overload[] = [
   ["aten::normal", "float_float", "fflgYOEB", [["mean", "mean", "f", 0], ["std", "std", "f", 0], ["size", "size", "l", 0], ["generator", "generator", "g", 3, null], ["dtype", "dtype", "Y", 3, null], ["layout", "layout", "O", 3, null], ["device", "device", "E", 3, null], ["pin_memory", "pinMemory", "B", 3, null]], "t", 1]
 ];
 /** Returns a tensor of random numbers drawn from separate normal distributions whose mean and standard deviation are given. */
-export function normal(mean: Tensor, options?: { std?: number }): Tensor;
+export function normal(mean: Tensor, options?: { std?: number; generator?: Generator | null }): Tensor;
 /** Returns a tensor of random numbers drawn from separate normal distributions whose mean and standard deviation are given. */
 export function normal(mean: Tensor, std?: number): Tensor;
 /** Returns a tensor of random numbers drawn from separate normal distributions whose mean and standard deviation are given. */
-export function normal(mean: number, std: Tensor): Tensor;
+export function normal(mean: number, std: Tensor, options?: { generator?: Generator | null }): Tensor;
 /** Returns a tensor of random numbers drawn from separate normal distributions whose mean and standard deviation are given. */
-export function normal(mean: Tensor, std: Tensor): Tensor;
+export function normal(mean: Tensor, std: Tensor, options?: { generator?: Generator | null }): Tensor;
 /** Returns a tensor of random numbers drawn from separate normal distributions whose mean and standard deviation are given. */
-export function normal(mean: number, std: number, size: number[], options?: { dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; requiresGrad?: boolean }): Tensor;
+export function normal(mean: number, std: number, size: number[], options?: { generator?: Generator | null; dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; requiresGrad?: boolean }): Tensor;
 export function normal(...args: unknown[]): unknown {
   return callOp('torch.normal', normal$, undefined, args);
 }
@@ -3851,7 +3852,7 @@ const poisson$: readonly Overload[] = [
   ["aten::poisson", "", "tg", [["self", "self", "t", 0], ["generator", "generator", "g", 2, null]], "t", 0]
 ];
 /** Returns a tensor of the same size as `input` with each element sampled from a Poisson distribution with rate parameter given by the corresponding element in `input` i.e., */
-export function poisson(input: Tensor): Tensor;
+export function poisson(input: Tensor, options?: { generator?: Generator | null }): Tensor;
 export function poisson(...args: unknown[]): unknown {
   return callOp('torch.poisson', poisson$, undefined, args);
 }
@@ -4138,9 +4139,15 @@ const randintLike$: readonly Overload[] = [
 /** Returns a tensor with the same shape as Tensor `input` filled with random integers generated uniformly between `low` (inclusive) and `high` (exclusive). */
 export function randintLike(input: Tensor, high: number, options?: { dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; memoryFormat?: 'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d' | null; requiresGrad?: boolean }): Tensor;
 /** Returns a tensor with the same shape as Tensor `input` filled with random integers generated uniformly between `low` (inclusive) and `high` (exclusive). */
+export function randintLike(input: Tensor, high: number, options?: { generator?: Generator | null; dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; memoryFormat?: 'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d' | null; requiresGrad?: boolean }): Tensor;
+/** Returns a tensor with the same shape as Tensor `input` filled with random integers generated uniformly between `low` (inclusive) and `high` (exclusive). */
 export function randintLike(input: Tensor, high: Tensor, options?: { dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; memoryFormat?: 'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d' | null; requiresGrad?: boolean }): Tensor;
 /** Returns a tensor with the same shape as Tensor `input` filled with random integers generated uniformly between `low` (inclusive) and `high` (exclusive). */
+export function randintLike(input: Tensor, high: Tensor, options?: { generator?: Generator | null; dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; memoryFormat?: 'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d' | null; requiresGrad?: boolean }): Tensor;
+/** Returns a tensor with the same shape as Tensor `input` filled with random integers generated uniformly between `low` (inclusive) and `high` (exclusive). */
 export function randintLike(input: Tensor, low: number, high: number, options?: { dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; memoryFormat?: 'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d' | null; requiresGrad?: boolean }): Tensor;
+/** Returns a tensor with the same shape as Tensor `input` filled with random integers generated uniformly between `low` (inclusive) and `high` (exclusive). */
+export function randintLike(input: Tensor, low: number, high: number, options?: { generator?: Generator | null; dtype?: DTypeLike | null; layout?: 'strided' | null; device?: DeviceLike | null; pinMemory?: boolean | null; memoryFormat?: 'contiguous_format' | 'preserve_format' | 'channels_last' | 'channels_last_3d' | null; requiresGrad?: boolean }): Tensor;
 export function randintLike(...args: unknown[]): unknown {
   return callOp('torch.randint_like', randintLike$, undefined, args);
 }
@@ -4358,7 +4365,7 @@ const rrelu$: readonly Overload[] = [
   ["aten::rrelu", "", "tssbg", [["self", "self", "t", 0], ["lower", "lower", "s", 2, 0.125], ["upper", "upper", "s", 2, 0.3333333333333333], ["training", "training", "b", 2, false], ["generator", "generator", "g", 2, null]], "t", 0]
 ];
 /** `torch.rrelu` (schema: `rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`). */
-export function rrelu(input: Tensor, options?: { lower?: number | boolean; upper?: number | boolean; training?: boolean }): Tensor;
+export function rrelu(input: Tensor, options?: { lower?: number | boolean; upper?: number | boolean; training?: boolean; generator?: Generator | null }): Tensor;
 /** `torch.rrelu` (schema: `rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`). */
 export function rrelu(input: Tensor, lower?: number | boolean, upper?: number | boolean, training?: boolean): Tensor;
 export function rrelu(...args: unknown[]): unknown {
@@ -4369,7 +4376,7 @@ const rrelu_$: readonly Overload[] = [
   ["aten::rrelu_", "", "assbg", [["self", "self", "a", 0], ["lower", "lower", "s", 2, 0.125], ["upper", "upper", "s", 2, 0.3333333333333333], ["training", "training", "b", 2, false], ["generator", "generator", "g", 2, null]], "a", 0]
 ];
 /** In-place version of `torch.rrelu`. */
-export function rrelu_(input: Tensor, options?: { lower?: number | boolean; upper?: number | boolean; training?: boolean }): Tensor;
+export function rrelu_(input: Tensor, options?: { lower?: number | boolean; upper?: number | boolean; training?: boolean; generator?: Generator | null }): Tensor;
 /** In-place version of `torch.rrelu`. */
 export function rrelu_(input: Tensor, lower?: number | boolean, upper?: number | boolean, training?: boolean): Tensor;
 export function rrelu_(...args: unknown[]): unknown {

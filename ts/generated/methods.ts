@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor';
 import type { DTypeLike } from '../dtype';
 import type { DeviceLike } from '../device';
+import type { Generator } from '../generator';
 import { callOp, type Overload } from './call';
 
 const abs_$: readonly Overload[] = [
@@ -1927,13 +1928,13 @@ export interface GeneratedTensorMethods {
   /** In-place version of `Tensor.baddbmm` */
   baddbmm_(batch1: Tensor, batch2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): this;
   /** Returns a result tensor where each :math:`\texttt{result[i]}` is independently sampled from :math:`\text{Bernoulli}(\texttt{self[i]})`. `self` must have floating point `dtype`, and the result will have the same `dtype`. */
-  bernoulli(): Tensor;
+  bernoulli(options?: { generator?: Generator | null }): Tensor;
   /** Returns a result tensor where each :math:`\texttt{result[i]}` is independently sampled from :math:`\text{Bernoulli}(\texttt{self[i]})`. `self` must have floating point `dtype`, and the result will have the same `dtype`. */
-  bernoulli(p: number): Tensor;
+  bernoulli(p: number, options?: { generator?: Generator | null }): Tensor;
   /** Fills each location of `self` with an independent sample from :math:`\text{Bernoulli}(\texttt{p})`. `self` can have integral `dtype`. */
-  bernoulli_(p: Tensor): this;
+  bernoulli_(p: Tensor, options?: { generator?: Generator | null }): this;
   /** Fills each location of `self` with an independent sample from :math:`\text{Bernoulli}(\texttt{p})`. `self` can have integral `dtype`. */
-  bernoulli_(options?: { p?: number }): this;
+  bernoulli_(options?: { p?: number; generator?: Generator | null }): this;
   /** Fills each location of `self` with an independent sample from :math:`\text{Bernoulli}(\texttt{p})`. `self` can have integral `dtype`. */
   bernoulli_(p?: number): this;
   /** See `torch.bincount` */
@@ -1991,7 +1992,7 @@ export interface GeneratedTensorMethods {
   /** See `torch.broadcast_to`. */
   broadcastTo(...size: number[]): Tensor;
   /** Fills the tensor with numbers drawn from the Cauchy distribution: */
-  cauchy_(options?: { median?: number; sigma?: number }): this;
+  cauchy_(options?: { median?: number; sigma?: number; generator?: Generator | null }): this;
   /** Fills the tensor with numbers drawn from the Cauchy distribution: */
   cauchy_(median?: number, sigma?: number): this;
   /** `Tensor.ccol_indices` (schema: `ccol_indices(Tensor(a) self) -> Tensor(a)`). */
@@ -2213,7 +2214,7 @@ export interface GeneratedTensorMethods {
   /** In-place version of `Tensor.expm1` */
   expm1_(): this;
   /** Fills `self` tensor with elements drawn from the PDF (probability density function): */
-  exponential_(options?: { lambd?: number }): this;
+  exponential_(options?: { lambd?: number; generator?: Generator | null }): this;
   /** Fills `self` tensor with elements drawn from the PDF (probability density function): */
   exponential_(lambd?: number): this;
   /** Fill the main diagonal of a tensor that has at least 2-dimensions. When dims>2, all dimensions of input must be of equal length. This function modifies the input tensor in-place, and returns the input tensor. */
@@ -2277,7 +2278,7 @@ export interface GeneratedTensorMethods {
   /** In-place version of `Tensor.ge`. */
   ge_(other: Tensor): this;
   /** Fills `self` tensor with elements drawn from the geometric distribution: */
-  geometric_(p: number): this;
+  geometric_(p: number, options?: { generator?: Generator | null }): this;
   /** See `torch.geqrf` */
   geqrf(): [Tensor, Tensor];
   /** See `torch.ger` */
@@ -2483,7 +2484,7 @@ export interface GeneratedTensorMethods {
   /** In-place version of `Tensor.log` */
   log_(): this;
   /** Fills `self` tensor with numbers samples from the log-normal distribution parameterized by the given mean :math:`\mu` and standard deviation :math:`\sigma`. Note that `mean` and `std` are the mean and standard deviation of the underlying normal distribution, and not of the returned distribution: */
-  logNormal_(options?: { mean?: number; std?: number }): this;
+  logNormal_(options?: { mean?: number; std?: number; generator?: Generator | null }): this;
   /** Fills `self` tensor with numbers samples from the log-normal distribution parameterized by the given mean :math:`\mu` and standard deviation :math:`\sigma`. Note that `mean` and `std` are the mean and standard deviation of the underlying normal distribution, and not of the returned distribution: */
   logNormal_(mean?: number, std?: number): this;
   /** See `torch.logaddexp` */
@@ -2555,7 +2556,7 @@ export interface GeneratedTensorMethods {
   /** See `torch.msort` */
   msort(): Tensor;
   /** See `torch.multinomial` */
-  multinomial(numSamples: number, options?: { replacement?: boolean }): Tensor;
+  multinomial(numSamples: number, options?: { replacement?: boolean; generator?: Generator | null }): Tensor;
   /** See `torch.multinomial` */
   multinomial(numSamples: number, replacement?: boolean): Tensor;
   /** See `torch.multiply`. */
@@ -2723,11 +2724,11 @@ export interface GeneratedTensorMethods {
   /** In-place version of `Tensor.rad2deg` */
   rad2deg_(): this;
   /** Fills `self` tensor with numbers sampled from the discrete uniform distribution over `[from, to - 1]`. If not specified, the values are usually only bounded by `self` tensor's data type. However, for floating point types, if unspecified, range will be `[0, 2^mantissa]` to ensure that every value is representable. For example, `torch.tensor(1, dtype=torch.double).random_()` will be uniform in `[0, 2^53]`. */
-  random_(from: number, to: number | null): this;
+  random_(from: number, to: number | null, options?: { generator?: Generator | null }): this;
   /** Fills `self` tensor with numbers sampled from the discrete uniform distribution over `[from, to - 1]`. If not specified, the values are usually only bounded by `self` tensor's data type. However, for floating point types, if unspecified, range will be `[0, 2^mantissa]` to ensure that every value is representable. For example, `torch.tensor(1, dtype=torch.double).random_()` will be uniform in `[0, 2^53]`. */
-  random_(to: number): this;
+  random_(to: number, options?: { generator?: Generator | null }): this;
   /** Fills `self` tensor with numbers sampled from the discrete uniform distribution over `[from, to - 1]`. If not specified, the values are usually only bounded by `self` tensor's data type. However, for floating point types, if unspecified, range will be `[0, 2^mantissa]` to ensure that every value is representable. For example, `torch.tensor(1, dtype=torch.double).random_()` will be uniform in `[0, 2^53]`. */
-  random_(): this;
+  random_(options?: { generator?: Generator | null }): this;
   /** see `torch.ravel` */
   ravel(): Tensor;
   /** In-place version of `Tensor.reciprocal` */

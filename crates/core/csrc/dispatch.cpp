@@ -42,6 +42,8 @@ enum Tag : int32_t {
   LIST = 16,
   // arguments only: a JS number where the schema says Tensor (len 0 int, 1 float, 2 bool)
   WRAPPED_NUMBER = 17,
+  // a torch.Generator (an at::Generator the host owns)
+  GENERATOR = 18,
 };
 } // namespace
 
@@ -94,6 +96,8 @@ c10::IValue to_ivalue(const tts_arg &a) {
   switch (a.tag) {
   case NONE:
     return c10::IValue();
+  case GENERATOR:
+    return c10::IValue(*static_cast<const at::Generator *>(a.p));
   case WRAPPED_NUMBER: {
     // As Python's argument parser passes a number to add/sub/mul/div's Tensor
     // overload: a 0-dim tensor flagged as a wrapped number, which type

@@ -64,6 +64,7 @@ const STRING: i32 = 14;
 const BOOL_LIST: i32 = 15;
 const LIST: i32 = 16;
 const WRAPPED_NUMBER: i32 = 17;
+const GENERATOR: i32 = 18;
 
 /// One argument of a boxed call, in the operator's schema order.
 pub enum Arg<'a> {
@@ -89,6 +90,8 @@ pub enum Arg<'a> {
     /// A number where the schema says Tensor, as Python's parser passes one
     /// to add/sub/mul/div: a 0-dim tensor that promotes as a scalar.
     WrappedNumber(Number),
+    /// A `torch.Generator` for a random op's `generator` argument.
+    Generator(&'a crate::generator::Generator),
 }
 
 /// A JS number or boolean as Python would read it.
@@ -234,6 +237,7 @@ impl Op {
             };
             match arg {
                 Arg::None => {}
+                Arg::Generator(g) => (r.tag, r.p) = (GENERATOR, g.as_raw().cast_const()),
                 Arg::WrappedNumber(Number::Int(v)) => (r.tag, r.i, r.len) = (WRAPPED_NUMBER, *v, 0),
                 Arg::WrappedNumber(Number::Float(v)) => {
                     (r.tag, r.f, r.len) = (WRAPPED_NUMBER, *v, 1)

@@ -49,6 +49,11 @@ impl Generator {
         Ok(out)
     }
 
+    /// The at::Generator, for the boxed calls of generated ops (csrc/dispatch.cpp).
+    pub fn as_raw(&self) -> *mut c_void {
+        self.raw
+    }
+
     pub fn initial_seed(&self) -> u64 {
         unsafe { shim::tts_generator_initial_seed(self.raw) }
     }
