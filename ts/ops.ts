@@ -3,7 +3,7 @@
 import { native } from './native';
 import { argumentError } from './errors';
 import { expectTensor, Tensor, type TensorOrScalar, type ReduceOptions } from './tensor';
-import { checkInt, describe, dimArg } from './validate';
+import { describe, dimArg } from './validate';
 import type { DTypeLike } from './dtype';
 
 function handles(op: string, tensors: readonly Tensor[]) {
