@@ -37,6 +37,17 @@ describe('Python spellings', () => {
     expect(thrownTorchError(() => x.softmax({} as { dim: number })).message).toBe("softmax(): argument 'dim' must be an integer, got undefined");
   });
 
+  it('a function form refuses arguments past its last instead of dropping them (out= included)', () => {
+    const a = torch.ones([2, 2]);
+    const y = torch.zeros([2, 2]);
+    const call = torch.matmul as unknown as (...args: unknown[]) => unknown;
+    expect(thrownTorchError(() => call(a, a, { out: y })).message).toBe(
+      'matmul() takes at most 2 arguments (3 given); out= is not supported: use the returned tensor (or copy_ it into yours)',
+    );
+    expect(y.sum().item()).toBe(0);
+    expect(torch.matmul(a, a).sum().item()).toBe(8);
+  });
+
   it('optim.Optimizer needs no type argument', () => {
     const model = new nn.Linear(2, 1);
     const opt: optim.Optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });

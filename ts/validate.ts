@@ -19,6 +19,22 @@ export function checkInt(op: string, name: string, value: unknown): number {
   throw argumentError(`${op}(): argument '${name}' must be an integer, got ${describe(value)}`);
 }
 
+/**
+ * A function form that refuses arguments past its last, which JavaScript
+ * would drop silently (`torch.matmul(a, b, { out: y })` left y unchanged).
+ */
+export function strictArity<F extends (...args: never[]) => unknown>(op: string, max: number, fn: F): F {
+  const checked = (...args: unknown[]): unknown => {
+    if (args.length > max) {
+      const last = args[args.length - 1];
+      const out = isOptionsObject(last) && 'out' in last ? '; out= is not supported: use the returned tensor (or copy_ it into yours)' : '';
+      throw argumentError(`${op}() takes at most ${max} arguments (${args.length} given)${out}`);
+    }
+    return (fn as unknown as (...a: unknown[]) => unknown)(...args);
+  };
+  return checked as unknown as F;
+}
+
 /** A plain `{ … }` object: Python's keyword arguments (an array or a class instance is not). */
 export function isOptionsObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
