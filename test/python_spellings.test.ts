@@ -48,6 +48,16 @@ describe('Python spellings', () => {
     expect(torch.matmul(a, a).sum().item()).toBe(8);
   });
 
+  it('a DataLoader keeps its dataset type: a map-style dataset has a number length, batches stay typed', () => {
+    const ds = new torch.utils.data.TensorDataset(torch.arange(12, { dtype: torch.float32 }).reshape([6, 2]), torch.arange(6));
+    const loader = new torch.utils.data.DataLoader(ds, { batchSize: 4 });
+    const n: number = loader.dataset.length;
+    expect(n).toBe(6);
+    const shapes: number[][] = [];
+    for (const [x, y] of loader) shapes.push(x.shape, y.shape);
+    expect(shapes).toEqual([[4, 2], [4], [2, 2], [2]]);
+  });
+
   it('optim.Optimizer needs no type argument', () => {
     const model = new nn.Linear(2, 1);
     const opt: optim.Optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });

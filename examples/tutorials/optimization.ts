@@ -102,8 +102,7 @@ export function optimizationTutorial(print: (line: string) => void = () => {}): 
     // Set the model to evaluation mode - important for batch normalization and dropout layers
     // Unnecessary in this situation but added for best practices
     model.eval();
-    // `!`: DataLoader types its dataset as Dataset | IterableDataset, whose length is optional.
-    const size = dataloader.dataset.length!;
+    const size = dataloader.dataset.length;
     const numBatches = dataloader.length;
     let [testLoss, correct] = [0, 0];
 

@@ -52,8 +52,9 @@ function* infiniteConstant(): Iterator<null> {
  * for (const [x, y] of loader) { ... }   // x: [32, features], y: [32]
  * loader.length;                         // number of batches per pass
  */
-export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
-  readonly dataset: Dataset<T> | IterableDataset<T>;
+export class DataLoader<T, B = Collated<T>, D extends Dataset<T> | IterableDataset<T> = Dataset<T> | IterableDataset<T>> implements Iterable<B> {
+  /** The dataset as given: `loader.dataset.length` is a number for a map-style dataset. */
+  readonly dataset: D;
   readonly batchSize: number | null;
   readonly dropLast: boolean;
   readonly sampler: Iterable<number | null>;
@@ -62,7 +63,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly collateFn: (batch: T[]) => B;
   readonly prefetchFactor: number;
 
-  constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
+  constructor(dataset: D & (Dataset<T> | IterableDataset<T>), options: DataLoaderOptions<T, B> = {}) {
     const { batchSize = 1, shuffle, sampler, batchSampler, collateFn, dropLast = false, generator = null, prefetchFactor = 2 } = options;
     if (!Number.isSafeInteger(prefetchFactor) || prefetchFactor < 0) {
       throw argumentError(`prefetch_factor option should be a non-negative integer, got ${pyRepr(prefetchFactor)}`);
