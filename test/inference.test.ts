@@ -270,3 +270,17 @@ describe('forwardAsync on a module whose forward returns an array (RNNs, attenti
     expect(e.message).toMatch(/^forwardAsync: batchSize needs a forward that returns a Tensor, but GRU\.forward returned /);
   });
 });
+
+describe('forwardAsync while fitAsync trains the same model', () => {
+  it('is refused by the engine with the busy error (no JavaScript walk of the parameters), and works once the fit settles', async () => {
+    torch.manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 2));
+    const x = torch.randn([2048, 2]);
+    const y = torch.randint(0, 2, [2048]);
+    const fit = torch.fitAsync(model, { optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), criterion: new nn.CrossEntropyLoss(), xTrain: x, yTrain: y, epochs: 200 });
+    await expect(model.forwardAsync(x)).rejects.toThrow(/busy: a background task \(fitAsync\)/);
+    await fit;
+    const out = await torch.noGrad(() => model.forwardAsync(x));
+    expect(out.equal(torch.noGrad(() => model(x)))).toBe(true);
+  });
+});

@@ -193,7 +193,6 @@ export class Module extends CallableInstance {
    * const logits = await model.forwardAsync(x, { batchSize: 65536 });
    */
   async forwardAsync(input: Tensor, opts: ForwardAsyncOptions = {}): Promise<Tensor> {
-    this._checkNotBusy();
     if (!(input instanceof Tensor)) throw argumentError(`forwardAsync: input must be a Tensor, got ${input === null ? 'null' : typeof input}`);
     const { batchSize, signal } = opts;
     if (batchSize !== undefined && !(Number.isSafeInteger(batchSize) && batchSize > 0)) {
@@ -202,7 +201,13 @@ export class Module extends CallableInstance {
     signal?.throwIfAborted();
     const params: Parameter[] = [];
     const layers = this._layerSpecs(params);
-    if (!layers) return this.forwardOnThisThread(input, batchSize, signal);
+    // The native task refuses parameters a fitAsync holds (hold.rs), so only
+    // the JavaScript path checks here: walking the parameters from JS cost
+    // ~100 µs a call while other calls were in flight.
+    if (!layers) {
+      this._checkNotBusy();
+      return this.forwardOnThisThread(input, batchSize, signal);
+    }
     const options = { layers, training: this.training, gradEnabled: isGradEnabled(), batchSize };
     const { handle, done } = startBackgroundTask(signal);
     let promise: Promise<NativeTensor>;
