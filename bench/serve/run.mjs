@@ -203,18 +203,25 @@ const versions = (() => {
   const py = spawnSync(python, ['-c', 'import torch, fastapi, uvicorn, sys; print(torch.__version__, fastapi.__version__, uvicorn.__version__, sys.version.split()[0])'], { encoding: 'utf8' }).stdout.trim().split(' ');
   return `Node ${process.version}, fastify ${fastify}, autocannon ${v('autocannon')}, onnxruntime-node ${v('onnxruntime-node')}; Python ${py[3]}, torch ${py[0]}, fastapi ${py[1]}, uvicorn ${py[2]}`;
 })();
+// The load average before the run says whether anything else shared the
+// cores (the bench itself keeps them busy while it runs, so "after" is high).
+const quiet = loadBefore[0] < os.cpus().length * 0.75;
+const quietNote = quiet
+  ? `The machine was otherwise idle when the run started (load average ${loadBefore[0].toFixed(1)}; ${loadAfter[0].toFixed(1)} at the end, the bench's own load).
+autocannon runs on the same ${os.cpus().length} cores as the server it drives, so every server loses the same share to it.`
+  : `**These numbers come from a shared, noisy machine** (other work ran on the same ${os.cpus().length} cores; load average
+${loadBefore[0].toFixed(1)} when it started, ${loadAfter[0].toFixed(1)} when it ended): they show that
+the bench runs end to end, not what each server can do, and a goal "met" or
+"not met" below holds for this run only. Rerun on a quiet machine before
+quoting them.`;
+
 const md = `# Serving benchmark: examples/serve against onnxruntime-node and FastAPI
 
 \`npm run bench:serve${shownArgs.length ? ` -- ${shownArgs.join(' ')}` : ''}\`, ${when}.
 Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}.
 ${versions}.
 
-**These numbers come from a shared, noisy machine** (other builds and tests
-ran on the same ${os.cpus().length} cores during the run; load average
-${loadBefore[0].toFixed(1)} when it started, ${loadAfter[0].toFixed(1)} when it ended): they show that
-the bench runs end to end, not what each server can do, and a goal "met" or
-"not met" below holds for this run only. Rerun on a quiet machine before
-quoting them.
+${quietNote}
 
 The model: the circles MLP (2-256-256-2, ReLU), trained and saved by
 \`examples/serve/train_circles.py\` (\`torch.save(model.state_dict())\`,
