@@ -577,10 +577,16 @@ const MUL_INPLACE: readonly Overload[] = [['aten::mul_', 'Tensor', 'at', [['self
  * `t.add(True)` and kin: Python wraps a bool as a bool tensor (bool + True
  * stays bool, `-` refuses it); the number fast paths would read it as 1.
  */
-function booleanOperand(op: 'add' | 'sub' | 'mul' | 'div', t: Tensor, value: boolean): Tensor {
-  const schema: Overload = [`aten::${op}`, 'Tensor', op === 'add' || op === 'sub' ? 'tts' : 'tt', [['self', 'self', 't', 0], ['other', 'other', 't', 0], ...(op === 'add' || op === 'sub' ? [['alpha', 'alpha', 's', 3, 1] as const] : [])], 't', 0];
-  return callOp(`Tensor.${op}`, [schema], t, [value]) as Tensor;
+function booleanOperand(op: keyof typeof BINARY_SCHEMAS, t: Tensor, value: boolean): Tensor {
+  return callOp(`Tensor.${op}`, BINARY_SCHEMAS[op], t, [value]) as Tensor;
 }
+
+/** aten::add/sub/mul/div.Tensor, for booleanOperand (built once, not per call). */
+const withAlpha = (op: string): readonly Overload[] => [
+  [`aten::${op}`, 'Tensor', 'tts', [['self', 'self', 't', 0], ['other', 'other', 't', 0], ['alpha', 'alpha', 's', 3, 1]], 't', 0],
+];
+const plain = (op: string): readonly Overload[] => [[`aten::${op}`, 'Tensor', 'tt', [['self', 'self', 't', 0], ['other', 'other', 't', 0]], 't', 0]];
+const BINARY_SCHEMAS = { add: withAlpha('add'), sub: withAlpha('sub'), mul: plain('mul'), div: plain('div') };
 
 /** Python's `torch.typename` of a tensor: `torch.FloatTensor`, `torch.cuda.LongTensor`. */
 const TENSOR_TYPE_NAMES: Record<string, string> = {

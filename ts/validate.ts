@@ -35,9 +35,11 @@ export function strictArity<F extends (...args: never[]) => unknown>(op: string,
   return checked as unknown as F;
 }
 
-/** A plain `{ … }` object: Python's keyword arguments (an array or a class instance is not). */
+/** A plain `{ … }` object (or one made with `Object.create(null)`): Python's keyword arguments; an array or a class instance is not. */
 export function isOptionsObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /**
@@ -85,7 +87,6 @@ export function checkNumberOption(op: string, name: string, value: unknown): num
 /** An options object (`{ keepdim }`, `{ shuffle, noise }`): undefined means none; anything but a plain object is refused. */
 export function checkOptions<T extends object>(op: string, opts: T | undefined): T {
   if (opts === undefined) return {} as T;
-  const proto = opts === null || typeof opts !== 'object' ? undefined : Object.getPrototypeOf(opts);
-  if (proto !== Object.prototype && proto !== null) throw argumentError(`${op}(): options must be an object, got ${describe(opts)}`);
+  if (!isOptionsObject(opts)) throw argumentError(`${op}(): options must be an object, got ${describe(opts)}`);
   return opts;
 }

@@ -10,7 +10,7 @@ import { DType, dtypeName, type DTypeName } from '../dtype';
 import { Device } from '../device';
 import { Generator } from '../generator';
 import { argumentError } from '../errors';
-import { describe } from '../validate';
+import { describe, isOptionsObject } from '../validate';
 
 /**
  * One schema overload: [schema name, overload name, argument kinds (one
@@ -75,12 +75,6 @@ const MEMORY_FORMATS: Record<string, number> = { contiguous_format: 0, preserve_
 /** Why an argument does not fit, or the value to pass natively. */
 class Mismatch {
   constructor(readonly message: string) {}
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
@@ -246,7 +240,7 @@ export function callOp(label: string, overloads: readonly Overload[], self: Tens
   let args = rawArgs;
   let opts: Record<string, unknown> | undefined;
   let n = args.length;
-  if (n > 0 && isPlainObject(args[n - 1])) {
+  if (n > 0 && isOptionsObject(args[n - 1])) {
     opts = args[n - 1] as Record<string, unknown>;
     n--;
   }
